@@ -1,0 +1,165 @@
+import { createWriteStream } from 'node:fs';
+import { open, readFile, rm } from 'node:fs/promises';
+import { buildCodexArgs, buildCodexEnv } from '../codex/command.ts';
+import { parseEventLine } from '../codex/events.ts';
+import { foldEvent, initialProgress, type Progress } from '../codex/fold-events.ts';
+import { locateCodex } from '../codex/locate.ts';
+import { startCodex, type CodexExit } from '../codex/run-codex.ts';
+import type { Config } from '../config.ts';
+import { errorMessage } from '../errors.ts';
+import type { Paths } from '../store/paths.ts';
+import type { Registry } from '../store/registry.ts';
+import type { Session, Turn } from '../store/session.ts';
+import { findTurn, finishTurn, type Outcome } from '../store/transitions.ts';
+import { readTurnText } from '../store/turn-text.ts';
+import { decideOutcome } from './outcome.ts';
+import { processStartTime, reapGroup, signalGroup } from './process-group.ts';
+import { ProgressWriter } from './progress-writer.ts';
+
+export interface RunnerDeps {
+  config: Config;
+  registry: Registry;
+  paths: Paths;
+  log: (message: string) => void;
+}
+
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+/**
+ * Owns one turn from start to a terminal state: claims it in the registry,
+ * runs Codex, folds its events into progress, enforces the timeout, and
+ * persists the outcome. Returns the outcome it persisted (undefined when the
+ * turn was not ours to run).
+ */
+export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: number): Promise<Outcome | undefined> {
+  const { registry, paths, log } = deps;
+  const claimed = await claim(registry, sessionId, turnNo);
+  if (!claimed) {
+    log(`turn ${turnNo} of ${sessionId} is not waiting for a runner; nothing to do`);
+    return undefined;
+  }
+  const { session, turn } = claimed;
+  const file = (kind: Parameters<Paths['turnFile']>[2]) => paths.turnFile(sessionId, turnNo, kind);
+
+  let stopSignal: string | null = null;
+  let timedOut = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  // Stop Codex's whole group politely, then for sure. The runner leads the group and gets the
+  // SIGTERM too; its handler below keeps it alive to record what happened.
+  const terminate = () => {
+    if (killTimer) return;
+    signalGroup(process.pid, 'SIGTERM');
+    killTimer = setTimeout(() => reapGroup(process.pid), deps.config.killGraceMs);
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!timedOut && stopSignal === null) stopSignal = signal;
+    terminate();
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+
+  let progress: Progress = initialProgress(session.threadId);
+  let exit: CodexExit;
+  const writer = new ProgressWriter(registry, { sessionId, turn: turnNo, messageFile: file('message.txt') }, log);
+  const timeout = setTimeout(() => {
+    timedOut = true;
+    terminate();
+  }, turn.timeoutSeconds * 1000);
+  try {
+    const bin = await locateCodex(deps.config.codexBin, deps.config.env);
+    const prompt = await readFile(file('prompt.txt'), 'utf8');
+    await rm(file('last-message.txt'), { force: true });
+    await (await open(file('stderr.log'), 'a', 0o600)).close();
+    // A cancel that arrived while we were getting ready must not start Codex after all.
+    if (stopSignal !== null) throw new Error(`stopped by ${stopSignal} before Codex started`);
+    const events = createWriteStream(file('events.jsonl'), { flags: 'a', mode: 0o600 });
+    const codex = startCodex({
+      bin,
+      args: buildCodexArgs({
+        cwd: session.cwd,
+        sandbox: session.sandbox,
+        model: session.model,
+        reasoningEffort: session.reasoningEffort,
+        lastMessageFile: file('last-message.txt'),
+        resumeThreadId: turnNo > 1 ? session.threadId : null,
+      }),
+      cwd: session.cwd,
+      env: buildCodexEnv(deps.config.env),
+      prompt,
+      stderrFile: file('stderr.log'),
+    });
+    log(`codex started (pid ${codex.pid}) for ${sessionId} turn ${turnNo}`);
+    for await (const line of codex.lines) {
+      events.write(`${line}\n`);
+      const parsed = parseEventLine(line);
+      if (!parsed.ok) {
+        log(`ignored stdout line: ${parsed.reason}`);
+        continue;
+      }
+      const next = foldEvent(progress, parsed.event);
+      const transition = next.threadId !== progress.threadId || next.completed || next.failure !== progress.failure;
+      progress = next;
+      writer.push(progress, new Date().toISOString(), transition);
+    }
+    exit = await codex.exited;
+    await new Promise<void>((resolve) => events.end(resolve));
+  } catch (error) {
+    exit = { exitCode: null, signal: null, spawnError: errorMessage(error) };
+  } finally {
+    clearTimeout(timeout);
+  }
+  await writer.flush();
+
+  const resultText = await readTurnText(paths, sessionId, turnNo);
+  const outcome = decideOutcome({
+    progress,
+    exit,
+    cancelReason: await recordedCancel(registry, sessionId, turnNo),
+    timedOutAfterSeconds: timedOut ? turn.timeoutSeconds : null,
+    stopSignal,
+    stderrTail: await tail(file('stderr.log'), 8192),
+    resultChars: resultText?.length ?? null,
+  });
+  await registry.update((data) => {
+    const found = findTurn(data, sessionId, turnNo);
+    if (found) finishTurn(found.turn, outcome, new Date().toISOString());
+  });
+  log(`turn ${turnNo} of ${sessionId} ended: ${outcome.status}${outcome.error ? ` (${outcome.error})` : ''}`);
+
+  // Codex is gone; whatever it left in our group (a login shell, a sandbox helper) goes too.
+  clearTimeout(killTimer);
+  reapGroup(process.pid);
+  for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+  return outcome;
+}
+
+/** Marks the turn as ours. Only a turn the scheduler moved to `running`, without a live runner, can be claimed. */
+async function claim(registry: Registry, sessionId: string, turnNo: number): Promise<{ session: Session; turn: Turn } | undefined> {
+  return registry.update((data) => {
+    const found = findTurn(data, sessionId, turnNo);
+    if (!found || found.turn.status !== 'running' || found.turn.cancel) return undefined;
+    if (found.turn.runner && found.turn.runner.pid !== process.pid) return undefined;
+    found.turn.runner = { pid: process.pid, startTime: processStartTime(process.pid) };
+    found.turn.startedAt = new Date().toISOString();
+    found.turn.activity = 'starting';
+    return structuredClone(found);
+  });
+}
+
+async function recordedCancel(registry: Registry, sessionId: string, turnNo: number): Promise<string | null> {
+  const found = findTurn(await registry.read(), sessionId, turnNo);
+  return found?.turn.cancel?.reason ?? null;
+}
+
+async function tail(file: string, bytes: number): Promise<string> {
+  const handle = await open(file, 'r').catch(() => undefined);
+  if (!handle) return '';
+  try {
+    const { size } = await handle.stat();
+    const start = Math.max(0, size - bytes);
+    const buffer = Buffer.alloc(size - start);
+    await handle.read(buffer, 0, buffer.length, start);
+    return buffer.toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}

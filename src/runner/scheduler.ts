@@ -1,0 +1,55 @@
+import type { Config } from '../config.ts';
+import type { Paths } from '../store/paths.ts';
+import type { Registry, RegistryData } from '../store/registry.ts';
+import { latestTurn, type Session } from '../store/session.ts';
+import { spawnRunner } from './start-runner.ts';
+
+export interface ReadyTurn {
+  sessionId: string;
+  turn: number;
+}
+
+/**
+ * Moves queued turns to `running` first-in first-out while a slot is free,
+ * then starts a runner for each. Called by the server after a launch and by
+ * every runner when its turn ends, so the queue advances even when no server
+ * is running. Under the registry lock, so two callers never start the same turn.
+ */
+export async function startReadyTurns(config: Config, registry: Registry, paths: Paths): Promise<ReadyTurn[]> {
+  const ready = await registry.update((data) => pickReady(data, config.maxConcurrent, new Date().toISOString()));
+  for (const { sessionId, turn } of ready) spawnRunner(config, paths, sessionId, turn);
+  return ready;
+}
+
+export function pickReady(data: RegistryData, maxConcurrent: number, now: string): ReadyTurn[] {
+  const sessions = Object.values(data.sessions);
+  const running = sessions.filter((s) => latestTurn(s).status === 'running');
+  const queued = sessions
+    .filter((s) => latestTurn(s).status === 'queued')
+    .sort((a, b) => latestTurn(a).createdAt.localeCompare(latestTurn(b).createdAt) || a.id.localeCompare(b.id));
+  const ready: ReadyTurn[] = [];
+  for (const session of queued) {
+    const turn = latestTurn(session);
+    if (running.length >= maxConcurrent) {
+      turn.activity = `waiting for a free slot (${running.length} of ${maxConcurrent} running)`;
+      continue;
+    }
+    const writer = running.find((other) => conflictsOnWrites(session, other));
+    if (writer) {
+      turn.activity = `waiting: ${writer.id} is writing in the same directory`;
+      continue;
+    }
+    turn.status = 'running';
+    turn.startedAt = now;
+    turn.activity = 'starting';
+    running.push(session);
+    ready.push({ sessionId: session.id, turn: turn.turn });
+  }
+  return ready;
+}
+
+/** Two writable runs in one directory would trample each other's edits. */
+function conflictsOnWrites(a: Session, b: Session): boolean {
+  const writes = (s: Session) => s.sandbox !== 'read-only';
+  return writes(a) && writes(b) && a.cwd === b.cwd && !a.allowConcurrentWrites;
+}

@@ -1,0 +1,32 @@
+import { spawn } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../config.ts';
+import type { Paths } from '../store/paths.ts';
+
+// The runner entry beside this module: main.ts when run from source, main.js once built.
+const RUNNER_MAIN = fileURLToPath(new URL(`./main${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+
+/**
+ * Starts a detached runner for one turn: its own session and process group
+ * (so it outlives the server and a kill of the server's group), output to a
+ * private per-turn log, and only ids and paths on its command line — secrets
+ * reach it through the environment.
+ */
+export function spawnRunner(config: Config, paths: Paths, sessionId: string, turn: number): number | undefined {
+  const log = openSync(paths.turnFile(sessionId, turn, 'runner.log'), 'a', 0o600);
+  try {
+    const child = spawn(process.execPath, [RUNNER_MAIN, paths.home, sessionId, String(turn)], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: config.env,
+      cwd: paths.home,
+    });
+    child.on('error', () => {}); // A failed spawn is seen by reconcile: the turn never gets a runner.
+    child.unref();
+    return child.pid;
+  } finally {
+    closeSync(log);
+  }
+}

@@ -1,0 +1,25 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { registerTool, type ToolDeps } from './tool.ts';
+import { cancelTool } from './tools/cancel.ts';
+import { launchTool } from './tools/launch.ts';
+import { resultTool } from './tools/result.ts';
+import { resumeTool } from './tools/resume.ts';
+import { statusTool } from './tools/status.ts';
+import { VERSION } from '../version.ts';
+
+export const SERVER_NAME = 'codex-delegate-mcp';
+
+const INSTRUCTIONS =
+  'Delegate long coding tasks to the Codex CLI without waiting: codex_launch returns a sessionId at once; ' +
+  'codex_status shows progress; codex_result returns the answer (paged); codex_resume continues the same ' +
+  'conversation; codex_cancel stops it.';
+
+export function createServer(deps: ToolDeps): McpServer {
+  const server = new McpServer({ name: SERVER_NAME, version: VERSION }, { instructions: INSTRUCTIONS });
+  registerTool(server, launchTool, deps);
+  registerTool(server, statusTool, deps);
+  registerTool(server, resultTool, deps);
+  registerTool(server, resumeTool, deps);
+  registerTool(server, cancelTool, deps);
+  return server;
+}

@@ -1,0 +1,64 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import type { Config } from '../config.ts';
+import type { Paths } from '../store/paths.ts';
+import type { Registry } from '../store/registry.ts';
+
+/** What every tool handler may use. Passed in, never imported as module state. */
+export interface ToolDeps {
+  config: Config;
+  registry: Registry;
+  paths: Paths;
+  log: (message: string) => void;
+}
+
+/** A tool is data: name, schemas, annotations, a handler returning structured output, and its one-line text. */
+export interface Tool<In extends z.ZodObject, Out extends z.ZodObject> {
+  name: string;
+  title: string;
+  description: string;
+  inputSchema: In;
+  outputSchema: Out;
+  annotations: ToolAnnotations;
+  handler(input: z.infer<In>, deps: ToolDeps): Promise<z.infer<Out>>;
+  summary(output: z.infer<Out>): string;
+}
+
+export function defineTool<In extends z.ZodObject, Out extends z.ZodObject>(tool: Tool<In, Out>): Tool<In, Out> {
+  return tool;
+}
+
+/**
+ * Registers a tool. A thrown error (UserError with an actionable sentence)
+ * becomes an `isError` result through the SDK; handlers validate everything
+ * before they write, so an error never leaves half a state behind.
+ */
+export function registerTool<In extends z.ZodObject, Out extends z.ZodObject>(
+  server: McpServer,
+  tool: Tool<In, Out>,
+  deps: ToolDeps,
+): void {
+  // The SDK's generic callback type cannot follow a generic `In`; the schema it validates with is this one.
+  const register = server.registerTool.bind(server) as (
+    name: string,
+    config: object,
+    callback: (input: z.infer<In>) => Promise<CallToolResult>,
+  ) => void;
+  register(
+    tool.name,
+    {
+      title: tool.title,
+      description: tool.description,
+      inputSchema: tool.inputSchema,
+      outputSchema: tool.outputSchema,
+      annotations: tool.annotations,
+    },
+    async (input: z.infer<In>) => {
+      const output = await tool.handler(input, deps);
+      const notices = deps.registry.takeNotices();
+      const text = [...notices.map((n) => `⚠ ${n}`), tool.summary(output)].join('\n');
+      return { structuredContent: output as Record<string, unknown>, content: [{ type: 'text' as const, text }] };
+    },
+  );
+}

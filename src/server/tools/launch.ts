@@ -1,0 +1,125 @@
+import { mkdir, rm } from 'node:fs/promises';
+import writeFileAtomic from 'write-file-atomic';
+import { z } from 'zod';
+import { locateCodex } from '../../codex/locate.ts';
+import { UserError } from '../../errors.ts';
+import { startReadyTurns } from '../../runner/scheduler.ts';
+import type { RegistryData } from '../../store/registry.ts';
+import { newSessionId, newTurn, REASONING_EFFORTS, routeSchema, SANDBOXES, type Session } from '../../store/session.ts';
+import { checkWorkingDirectory, promptField, strictInput, timeoutField } from '../inputs.ts';
+import { resolveRoute } from '../route.ts';
+import { defineTool, type ToolDeps } from '../tool.ts';
+
+export const notifyField = z
+  .union([routeSchema, z.literal(false)], {
+    error: 'notify must be false or an object { channel, target, threadId?, sessionKey?, silent? }.',
+  })
+  .optional()
+  .describe('OpenClaw chat route for progress and the result; false for none; default from the server environment');
+
+export const heartbeatField = z
+  .number({ error: 'heartbeatSeconds must be a number.' })
+  .int()
+  .refine((v) => v === 0 || (v >= 15 && v <= 3600), { error: 'heartbeatSeconds must be 0 (off) or between 15 and 3600.' })
+  .optional()
+  .describe('Seconds between chat heartbeats (0 = off; default 60)');
+
+const input = strictInput({
+  prompt: promptField.describe('The task for Codex'),
+  cwd: z.string({ error: 'cwd must be a string: an absolute directory path.' }).optional().describe('Absolute working directory (default: the server default)'),
+  label: z.string({ error: 'label must be a string.' }).max(80, { error: 'label must be at most 80 characters.' }).optional(),
+  model: z.string({ error: 'model must be a string such as "gpt-5.5".' }).min(1).max(200).optional(),
+  reasoningEffort: z.enum(REASONING_EFFORTS, { error: `reasoningEffort must be one of ${REASONING_EFFORTS.join(', ')}.` }).optional(),
+  sandbox: z.enum(SANDBOXES, { error: `sandbox must be one of ${SANDBOXES.join(', ')}.` }).optional().describe('Default workspace-write'),
+  timeoutSeconds: timeoutField.optional().describe('Stop Codex after this long (default 7200)'),
+  maxTokens: z.number({ error: 'maxTokens must be a number.' }).int().positive({ error: 'maxTokens must be positive.' }).optional(),
+  allowConcurrentWrites: z.boolean({ error: 'allowConcurrentWrites must be true or false.' }).optional(),
+  notify: notifyField,
+  heartbeatSeconds: heartbeatField,
+});
+
+const output = z.object({
+  sessionId: z.string(),
+  turn: z.number(),
+  status: z.enum(['running', 'queued']),
+  cwd: z.string(),
+  label: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+export const launchTool = defineTool({
+  name: 'codex_launch',
+  title: 'Launch a Codex task',
+  description:
+    'Start a Codex CLI task in the background and return at once with a sessionId. Follow it with codex_status (waitSeconds to wait) and read the answer with codex_result.',
+  inputSchema: input,
+  outputSchema: output,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async handler(args, deps) {
+    const { config, registry, paths } = deps;
+    const cwd = await checkWorkingDirectory(args.cwd ?? config.defaultCwd);
+    const sandbox = args.sandbox ?? 'workspace-write';
+    if (sandbox === 'danger-full-access' && !config.allowDanger) {
+      throw new UserError(
+        'forbidden',
+        'sandbox "danger-full-access" is disabled; start the server with CODEX_DELEGATE_ALLOW_DANGER=1 to allow it, or use workspace-write.',
+      );
+    }
+    await locateCodex(config.codexBin, config.env);
+    await registry.init();
+
+    const now = new Date();
+    const session: Session = {
+      id: newSessionId(now.getTime()),
+      label: args.label ?? null,
+      cwd,
+      sandbox,
+      model: args.model ?? null,
+      reasoningEffort: args.reasoningEffort ?? null,
+      allowConcurrentWrites: args.allowConcurrentWrites ?? false,
+      createdAt: now.toISOString(),
+      threadId: null,
+      turns: [
+        newTurn(1, now.toISOString(), {
+          timeoutSeconds: args.timeoutSeconds ?? 7200,
+          heartbeatSeconds: args.heartbeatSeconds ?? config.heartbeatSeconds,
+          maxTokens: args.maxTokens ?? null,
+          notify: resolveRoute(args.notify, config),
+        }),
+      ],
+    };
+    const record = (data: RegistryData) => {
+      data.sessions[session.id] = session;
+    };
+    return { ...(await enqueueTurn(deps, session, 1, args.prompt, record)), label: session.label, createdAt: session.createdAt };
+  },
+  summary: (out) => `Launched ${out.sessionId} (${out.status}) in ${out.cwd}. Check it with codex_status; read the answer with codex_result.`,
+});
+
+/**
+ * Records a queued turn (prompt in a private file, then `record` under the
+ * registry lock, which may still refuse by throwing) and starts it if a slot
+ * is free. Shared by launch and resume; nothing is left behind on failure.
+ */
+export async function enqueueTurn(
+  deps: ToolDeps,
+  session: Session,
+  turn: number,
+  prompt: string,
+  record: (data: RegistryData) => void,
+) {
+  const { config, registry, paths } = deps;
+  const dir = paths.sessionDir(session.id);
+  const promptFile = paths.turnFile(session.id, turn, 'prompt.txt');
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFileAtomic(promptFile, prompt, { mode: 0o600 });
+    await registry.update(record);
+  } catch (error) {
+    await rm(turn === 1 ? dir : promptFile, { recursive: true, force: true });
+    throw error;
+  }
+  const started = await startReadyTurns(config, registry, paths);
+  const running = started.some((t) => t.sessionId === session.id && t.turn === turn);
+  return { sessionId: session.id, turn, status: running ? ('running' as const) : ('queued' as const), cwd: session.cwd };
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { UserError } from '../../errors.ts';
+import { isActive, STATUSES, ERROR_KINDS, commandRecordSchema } from '../../store/session.ts';
+import { readTurnText } from '../../store/turn-text.ts';
+import { requireSession, sessionIdField, strictInput } from '../inputs.ts';
+import { defineTool } from '../tool.ts';
+
+const input = strictInput({
+  sessionId: sessionIdField,
+  turn: z.number({ error: 'turn must be a number.' }).int().min(1, { error: 'turn must be 1 or more.' }).optional().describe('Default: the latest turn'),
+  offset: z.number({ error: 'offset must be a number.' }).int().min(0, { error: 'offset must be 0 or more.' }).optional().describe('Character offset for paging (default 0)'),
+  maxChars: z
+    .number({ error: 'maxChars must be a number.' })
+    .int()
+    .min(1, { error: 'maxChars must be at least 1.' })
+    .max(100_000, { error: 'maxChars must be at most 100000; page with offset/nextOffset instead.' })
+    .optional()
+    .describe('Page size in characters (default 20000)'),
+});
+
+const output = z.object({
+  sessionId: z.string(),
+  turn: z.number(),
+  status: z.enum(STATUSES),
+  done: z.boolean(),
+  text: z.string(),
+  offset: z.number(),
+  nextOffset: z.number().nullable(),
+  totalChars: z.number(),
+  filesChanged: z.array(z.string()),
+  commands: z.array(commandRecordSchema),
+  usage: z.object({ inputTokens: z.number(), cachedInputTokens: z.number(), outputTokens: z.number() }),
+  error: z.string().nullable(),
+  errorKind: z.enum(ERROR_KINDS).nullable(),
+});
+
+export const resultTool = defineTool({
+  name: 'codex_result',
+  title: 'Codex task result',
+  description:
+    "Codex's answer for a session turn, paged (offset/nextOffset). Never waits: while running, done is false and text is the latest message so far.",
+  inputSchema: input,
+  outputSchema: output,
+  annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  async handler(args, deps) {
+    const session = await requireSession(deps.registry, args.sessionId);
+    const turnNo = args.turn ?? session.turns.length;
+    const turn = session.turns[turnNo - 1];
+    if (!turn) {
+      throw new UserError('bad_input', `Session ${session.id} has ${session.turns.length} turn(s); turn ${turnNo} does not exist.`);
+    }
+    const full = (await readTurnText(deps.paths, session.id, turnNo)) ?? '';
+    const offset = args.offset ?? 0;
+    if (offset > full.length) {
+      throw new UserError('bad_input', `offset ${offset} is past the end of the text (${full.length} characters); start again at 0.`);
+    }
+    const end = Math.min(full.length, offset + (args.maxChars ?? 20_000));
+    return {
+      sessionId: session.id,
+      turn: turnNo,
+      status: turn.status,
+      done: !isActive(turn.status),
+      text: full.slice(offset, end),
+      offset,
+      nextOffset: end < full.length ? end : null,
+      totalChars: full.length,
+      filesChanged: turn.filesChanged,
+      commands: turn.commands,
+      usage: turn.usage,
+      error: turn.error,
+      errorKind: turn.errorKind,
+    };
+  },
+  summary: (out) => {
+    const head = out.done ? `Turn ${out.turn} ${out.status}.` : `Turn ${out.turn} still ${out.status}; latest message so far:`;
+    const more = out.nextOffset !== null ? `\n[${out.totalChars - out.nextOffset} more characters: call again with offset ${out.nextOffset}]` : '';
+    const error = out.error ? `\nError: ${out.error}` : '';
+    return `${head}${error}\n${out.text}${more}`;
+  },
+});

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { UserError } from '../../errors.ts';
+import { reconcile } from '../../store/reconcile.ts';
+import type { RegistryData } from '../../store/registry.ts';
+import { isActive, latestTurn, newTurn } from '../../store/session.ts';
+import { checkWorkingDirectory, promptField, requireSession, sessionIdField, strictInput, timeoutField } from '../inputs.ts';
+import { resolveRoute } from '../route.ts';
+import { defineTool } from '../tool.ts';
+import { enqueueTurn, heartbeatField, notifyField } from './launch.ts';
+
+const input = strictInput({
+  sessionId: sessionIdField,
+  prompt: promptField.describe('What Codex should do next in the same conversation'),
+  timeoutSeconds: timeoutField.optional().describe('Default: the previous turn\'s timeout'),
+  notify: notifyField,
+  heartbeatSeconds: heartbeatField,
+});
+
+const output = z.object({
+  sessionId: z.string(),
+  turn: z.number(),
+  status: z.enum(['running', 'queued']),
+  cwd: z.string(),
+  label: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+const stillRunning = (id: string) =>
+  new UserError('conflict', `Session ${id} still has a turn running; wait for it (codex_status) or stop it (codex_cancel) first.`);
+
+export const resumeTool = defineTool({
+  name: 'codex_resume',
+  title: 'Continue a Codex session',
+  description:
+    'Send a follow-up prompt to a finished session: Codex continues the same thread, in the same cwd and sandbox, as a new turn.',
+  inputSchema: input,
+  outputSchema: output,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async handler(args, deps) {
+    await reconcile(deps.registry);
+    const session = await requireSession(deps.registry, args.sessionId);
+    const previous = latestTurn(session);
+    if (isActive(previous.status)) throw stillRunning(session.id);
+    if (!session.threadId) {
+      throw new UserError(
+        'conflict',
+        `Session ${session.id} has no Codex thread to continue (its first turn failed before Codex started one: ${previous.error ?? 'no error recorded'}); launch a new task instead.`,
+      );
+    }
+    await checkWorkingDirectory(session.cwd);
+    const now = new Date().toISOString();
+    const turn = newTurn(session.turns.length + 1, now, {
+      timeoutSeconds: args.timeoutSeconds ?? previous.timeoutSeconds,
+      heartbeatSeconds: args.heartbeatSeconds ?? previous.heartbeatSeconds,
+      maxTokens: previous.maxTokens,
+      notify: args.notify === undefined ? previous.notify : resolveRoute(args.notify, deps.config),
+    });
+    const record = (data: RegistryData) => {
+      const current = data.sessions[session.id];
+      // Re-checked under the lock: two resumes racing must not both add a turn.
+      if (!current || current.turns.length + 1 !== turn.turn || isActive(latestTurn(current).status)) throw stillRunning(session.id);
+      current.turns.push(turn);
+    };
+    const started = await enqueueTurn(deps, session, turn.turn, args.prompt, record);
+    return { ...started, label: session.label, createdAt: now };
+  },
+  summary: (out) => `Resumed ${out.sessionId} as turn ${out.turn} (${out.status}).`,
+});

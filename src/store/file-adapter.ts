@@ -1,0 +1,47 @@
+import { readFile } from 'node:fs/promises';
+import writeFileAtomic from 'write-file-atomic';
+import type { Adapter } from 'lowdb';
+
+/** The registry file exists but is not JSON: somebody has to move it aside, never overwrite it. */
+export class CorruptFileError extends Error {
+  readonly file: string;
+
+  constructor(file: string, cause: unknown) {
+    super(`The registry file ${file} is not valid JSON.`, { cause });
+    this.name = 'CorruptFileError';
+    this.file = file;
+  }
+}
+
+/**
+ * A lowdb adapter that writes atomically with mode 0600. lowdb's own JSONFile
+ * (steno) writes through one fixed temp name with the default mode, which two
+ * processes can collide on; write-file-atomic uses a unique temp file per
+ * write, fsyncs and renames, and chmods regardless of umask.
+ */
+export class PrivateJsonFile<T> implements Adapter<T> {
+  readonly #file: string;
+
+  constructor(file: string) {
+    this.#file = file;
+  }
+
+  async read(): Promise<T | null> {
+    let text: string;
+    try {
+      text = await readFile(this.#file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch (error) {
+      throw new CorruptFileError(this.#file, error);
+    }
+  }
+
+  async write(data: T): Promise<void> {
+    await writeFileAtomic(this.#file, JSON.stringify(data), { mode: 0o600 });
+  }
+}

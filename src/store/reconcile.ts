@@ -1,0 +1,58 @@
+import { isProcessAlive, killOrphanedGroup } from '../runner/process-group.ts';
+import type { Registry, RegistryData } from './registry.ts';
+import { latestTurn, type Turn } from './session.ts';
+import { finishTurn } from './transitions.ts';
+
+/** A turn picked to run gets its runner within milliseconds; this long without one means it never started. */
+const RUNNER_START_GRACE_MS = 30_000;
+
+export interface Interrupted {
+  sessionId: string;
+  turn: number;
+}
+
+/**
+ * Finds running turns whose runner is gone (crashed, killed, machine
+ * restarted), kills whatever is left of their process group and marks them
+ * `interrupted`. A lock-free read first, so the common case (nothing dead)
+ * costs one cached registry read and a kill(pid, 0) per running turn.
+ */
+export async function reconcile(registry: Registry, now = Date.now()): Promise<Interrupted[]> {
+  if (findDead(await registry.read(), now).length === 0) return [];
+  return registry.update((data) => {
+    const dead = findDead(data, now);
+    for (const { sessionId, turn } of dead) {
+      const record = data.sessions[sessionId]!.turns[turn - 1]!;
+      if (record.runner) killOrphanedGroup(record.runner.pid);
+      finishTurn(
+        record,
+        {
+          status: 'interrupted',
+          exitCode: null,
+          error: record.runner
+            ? `The runner (pid ${record.runner.pid}) died before the turn ended; Codex was stopped. Resume the session to continue.`
+            : 'The runner never started for this turn. Check the state directory is writable and resume the session.',
+          errorKind: 'interrupted',
+          resultChars: null,
+        },
+        new Date(now).toISOString(),
+      );
+    }
+    return dead;
+  });
+}
+
+function findDead(data: RegistryData, now: number): Interrupted[] {
+  const dead: Interrupted[] = [];
+  for (const session of Object.values(data.sessions)) {
+    const turn = latestTurn(session);
+    if (turn.status === 'running' && runnerIsGone(turn, now)) dead.push({ sessionId: session.id, turn: turn.turn });
+  }
+  return dead;
+}
+
+function runnerIsGone(turn: Turn, now: number): boolean {
+  if (turn.runner) return !isProcessAlive(turn.runner.pid, turn.runner.startTime);
+  const since = Date.parse(turn.startedAt ?? turn.createdAt);
+  return now - since > RUNNER_START_GRACE_MS;
+}

@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+/** The registry record of a delegated task. One session = one Codex thread, one or more turns. */
+
+export const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'interrupted'] as const;
+export type Status = (typeof STATUSES)[number];
+export const ACTIVE_STATUSES: ReadonlySet<Status> = new Set(['queued', 'running']);
+export const isActive = (status: Status) => ACTIVE_STATUSES.has(status);
+
+export const SANDBOXES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
+export type Sandbox = (typeof SANDBOXES)[number];
+
+export const REASONING_EFFORTS = ['minimal', 'low', 'medium', 'high', 'xhigh'] as const;
+
+export const ERROR_KINDS = ['codex', 'startup', 'timeout', 'cancelled', 'interrupted', 'usage_limit', 'budget'] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+/** Session ids are `<ms since epoch, base36>-<8 hex>`: sortable, unique within a millisecond, safe in a path. */
+export const SESSION_ID_PATTERN = /^[0-9a-z]{6,12}-[0-9a-f]{8}$/;
+export function newSessionId(now = Date.now()): string {
+  return `${now.toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+export const routeSchema = z.object({
+  channel: z.string().min(1),
+  target: z.string().min(1),
+  threadId: z.string().min(1).optional(),
+  sessionKey: z.string().min(1).optional(),
+  silent: z.boolean().optional(),
+});
+export type Route = z.infer<typeof routeSchema>;
+
+const countersSchema = z.object({
+  commands: z.number(),
+  fileChanges: z.number(),
+  messages: z.number(),
+  errors: z.number(),
+});
+export type Counters = z.infer<typeof countersSchema>;
+
+const usageSchema = z.object({
+  inputTokens: z.number(),
+  cachedInputTokens: z.number(),
+  outputTokens: z.number(),
+});
+export type Usage = z.infer<typeof usageSchema>;
+
+export const commandRecordSchema = z.object({ command: z.string(), exitCode: z.number().nullable() });
+export type CommandRecord = z.infer<typeof commandRecordSchema>;
+
+export const turnSchema = z.object({
+  turn: z.number().int().min(1),
+  status: z.enum(STATUSES),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  timeoutSeconds: z.number(),
+  heartbeatSeconds: z.number(),
+  maxTokens: z.number().nullable().default(null),
+  notify: routeSchema.nullable(),
+  /** The runner process owning this turn; its pid is also the process group id of Codex. */
+  runner: z.object({ pid: z.number(), startTime: z.string().nullable() }).nullable(),
+  lastEventAt: z.string().nullable(),
+  activity: z.string(),
+  counters: countersSchema,
+  usage: usageSchema,
+  filesChanged: z.array(z.string()),
+  commands: z.array(commandRecordSchema),
+  exitCode: z.number().nullable(),
+  error: z.string().nullable(),
+  errorKind: z.enum(ERROR_KINDS).nullable(),
+  cancel: z.object({ at: z.string(), reason: z.string() }).nullable(),
+  resultChars: z.number().nullable(),
+});
+export type Turn = z.infer<typeof turnSchema>;
+
+export const sessionSchema = z.object({
+  id: z.string().regex(SESSION_ID_PATTERN),
+  label: z.string().nullable(),
+  cwd: z.string(),
+  sandbox: z.enum(SANDBOXES),
+  model: z.string().nullable(),
+  reasoningEffort: z.enum(REASONING_EFFORTS).nullable(),
+  allowConcurrentWrites: z.boolean().default(false),
+  createdAt: z.string(),
+  threadId: z.string().nullable(),
+  turns: z.array(turnSchema).min(1),
+});
+export type Session = z.infer<typeof sessionSchema>;
+
+export const ZERO_COUNTERS: Counters = Object.freeze({ commands: 0, fileChanges: 0, messages: 0, errors: 0 });
+export const ZERO_USAGE: Usage = Object.freeze({ inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 });
+
+export function newTurn(
+  turn: number,
+  now: string,
+  options: { timeoutSeconds: number; heartbeatSeconds: number; maxTokens: number | null; notify: Route | null },
+): Turn {
+  return {
+    turn,
+    status: 'queued',
+    createdAt: now,
+    startedAt: null,
+    endedAt: null,
+    ...options,
+    runner: null,
+    lastEventAt: null,
+    activity: 'waiting to start',
+    counters: { ...ZERO_COUNTERS },
+    usage: { ...ZERO_USAGE },
+    filesChanged: [],
+    commands: [],
+    exitCode: null,
+    error: null,
+    errorKind: null,
+    cancel: null,
+    resultChars: null,
+  };
+}
+
+export function latestTurn(session: Session): Turn {
+  // turns has min(1) in the schema; a session is always created with its first turn.
+  return session.turns[session.turns.length - 1]!;
+}

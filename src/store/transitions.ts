@@ -1,0 +1,47 @@
+import type { Progress } from '../codex/fold-events.ts';
+import type { RegistryData } from './registry.ts';
+import { isActive, type ErrorKind, type Session, type Status, type Turn } from './session.ts';
+
+/**
+ * The only ways a turn's record changes. Pure mutators applied inside
+ * Registry.update, shared by the runner, the server and reconcile, so a
+ * terminal state is never overwritten whoever writes second.
+ */
+
+export interface Outcome {
+  status: Exclude<Status, 'queued' | 'running'>;
+  exitCode: number | null;
+  error: string | null;
+  errorKind: ErrorKind | null;
+  resultChars: number | null;
+}
+
+export function findTurn(data: RegistryData, sessionId: string, turn: number): { session: Session; turn: Turn } | undefined {
+  const session = data.sessions[sessionId];
+  const found = session?.turns[turn - 1];
+  return session && found ? { session, turn: found } : undefined;
+}
+
+export function applyProgress(session: Session, turn: Turn, progress: Progress, lastEventAt: string | null): void {
+  if (progress.threadId) session.threadId = progress.threadId;
+  if (!isActive(turn.status)) return;
+  turn.activity = progress.activity;
+  turn.counters = progress.counters;
+  turn.usage = progress.usage;
+  turn.filesChanged = progress.filesChanged;
+  turn.commands = progress.commands;
+  turn.lastEventAt = lastEventAt;
+}
+
+/** Ends a turn. Returns false (and changes nothing) when it had already ended. */
+export function finishTurn(turn: Turn, outcome: Outcome, now: string): boolean {
+  if (!isActive(turn.status)) return false;
+  turn.status = outcome.status;
+  turn.exitCode = outcome.exitCode;
+  turn.error = outcome.error;
+  turn.errorKind = outcome.errorKind;
+  turn.resultChars = outcome.resultChars;
+  turn.endedAt = now;
+  turn.activity = outcome.status === 'succeeded' ? 'done' : outcome.status.replace('_', ' ');
+  return true;
+}
