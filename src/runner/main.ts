@@ -3,7 +3,8 @@ import { errorMessage } from '../errors.ts';
 import { makePaths } from '../store/paths.ts';
 import { Registry } from '../store/registry.ts';
 import { runTurn } from './run-turn.ts';
-import { startReadyTurns } from './scheduler.ts';
+import { deliverLeftovers, reconcileAndStart } from '../notify/housekeeping.ts';
+import { Notifier } from '../notify/notifier.ts';
 
 /**
  * Entry of the detached runner: `main <state dir> <session id> <turn>`.
@@ -17,9 +18,13 @@ async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, CODEX_DELEGATE_HOME: home });
   const paths = makePaths(home);
   const registry = new Registry(paths, log);
-  await runTurn({ config, registry, paths, log }, sessionId, Number(turnArg));
-  // Our slot is free: start whatever waits in the queue, even if no server runs any more.
-  await startReadyTurns(config, registry, paths);
+  const notifier = Notifier.fromConfig(config);
+  const deps = { config, registry, paths, notifier, log };
+  await runTurn(deps, sessionId, Number(turnArg));
+  // Our slot is free: start what waits in the queue (even with no server running), and
+  // finish what crashed runners left behind.
+  await reconcileAndStart(deps);
+  await deliverLeftovers(deps);
 }
 
 main().then(

@@ -12,6 +12,9 @@ import type { Registry } from '../store/registry.ts';
 import type { Session, Turn } from '../store/session.ts';
 import { findTurn, finishTurn, type Outcome } from '../store/transitions.ts';
 import { readTurnText } from '../store/turn-text.ts';
+import type { Notifier } from '../notify/notifier.ts';
+import { deliverDue, drain } from '../notify/outbox.ts';
+import { startHeartbeat } from './heartbeat.ts';
 import { decideOutcome } from './outcome.ts';
 import { processStartTime, reapGroup, signalGroup } from './process-group.ts';
 import { ProgressWriter } from './progress-writer.ts';
@@ -20,8 +23,12 @@ export interface RunnerDeps {
   config: Config;
   registry: Registry;
   paths: Paths;
+  notifier: Notifier | null;
   log: (message: string) => void;
 }
+
+/** How long a runner keeps retrying its final notifications (6 tries with backoff) before leaving them to others. */
+const NOTIFY_BUDGET_MS = 150_000;
 
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
@@ -32,14 +39,20 @@ const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
  * turn was not ours to run).
  */
 export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: number): Promise<Outcome | undefined> {
-  const { registry, paths, log } = deps;
-  const claimed = await claim(registry, sessionId, turnNo);
+  const { registry, paths, log, notifier } = deps;
+  const claimed = await claim(registry, sessionId, turnNo, notifier);
   if (!claimed) {
     log(`turn ${turnNo} of ${sessionId} is not waiting for a runner; nothing to do`);
     return undefined;
   }
   const { session, turn } = claimed;
   const file = (kind: Parameters<Paths['turnFile']>[2]) => paths.turnFile(sessionId, turnNo, kind);
+  // The 🚀 goes out while Codex starts; the final waits for it so the chat reads in order.
+  const launchNote = notifier ? deliverDue(registry, notifier.send, sessionId).catch((e) => log(`notify: ${errorMessage(e)}`)) : undefined;
+  const stopHeartbeat =
+    notifier && turn.heartbeatSeconds > 0
+      ? startHeartbeat(registry, notifier, { sessionId, turn: turnNo, intervalMs: turn.heartbeatSeconds * 1000 }, log)
+      : () => {};
 
   let stopSignal: string | null = null;
   let timedOut = false;
@@ -106,6 +119,7 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
     exit = { exitCode: null, signal: null, spawnError: errorMessage(error) };
   } finally {
     clearTimeout(timeout);
+    stopHeartbeat();
   }
   await writer.flush();
 
@@ -119,9 +133,11 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
     stderrTail: await tail(file('stderr.log'), 8192),
     resultChars: resultText?.length ?? null,
   });
+  // Persist first, notify after: the outcome and its messages land in one atomic write.
   await registry.update((data) => {
     const found = findTurn(data, sessionId, turnNo);
-    if (found) finishTurn(found.turn, outcome, new Date().toISOString());
+    const now = new Date().toISOString();
+    if (found && finishTurn(found.turn, outcome, now)) notifier?.enqueueFinal(found.session, found.turn, resultText, now);
   });
   log(`turn ${turnNo} of ${sessionId} ended: ${outcome.status}${outcome.error ? ` (${outcome.error})` : ''}`);
 
@@ -129,11 +145,20 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
   clearTimeout(killTimer);
   reapGroup(process.pid);
   for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+  if (notifier) {
+    await launchNote;
+    await drain(registry, notifier.send, sessionId, NOTIFY_BUDGET_MS);
+  }
   return outcome;
 }
 
 /** Marks the turn as ours. Only a turn the scheduler moved to `running`, without a live runner, can be claimed. */
-async function claim(registry: Registry, sessionId: string, turnNo: number): Promise<{ session: Session; turn: Turn } | undefined> {
+async function claim(
+  registry: Registry,
+  sessionId: string,
+  turnNo: number,
+  notifier: Notifier | null,
+): Promise<{ session: Session; turn: Turn } | undefined> {
   return registry.update((data) => {
     const found = findTurn(data, sessionId, turnNo);
     if (!found || found.turn.status !== 'running' || found.turn.cancel) return undefined;
@@ -141,6 +166,7 @@ async function claim(registry: Registry, sessionId: string, turnNo: number): Pro
     found.turn.runner = { pid: process.pid, startTime: processStartTime(process.pid) };
     found.turn.startedAt = new Date().toISOString();
     found.turn.activity = 'starting';
+    notifier?.enqueueLaunch(found.session, found.turn, found.turn.startedAt);
     return structuredClone(found);
   });
 }

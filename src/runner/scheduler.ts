@@ -16,6 +16,9 @@ export interface ReadyTurn {
  * is running. Under the registry lock, so two callers never start the same turn.
  */
 export async function startReadyTurns(config: Config, registry: Registry, paths: Paths): Promise<ReadyTurn[]> {
+  // Lock-free look first: most calls find nothing queued and must not cost a write.
+  const anyQueued = Object.values((await registry.read()).sessions).some((s) => latestTurn(s).status === 'queued');
+  if (!anyQueued) return [];
   const ready = await registry.update((data) => pickReady(data, config.maxConcurrent, new Date().toISOString()));
   for (const { sessionId, turn } of ready) spawnRunner(config, paths, sessionId, turn);
   return ready;

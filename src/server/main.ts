@@ -2,9 +2,9 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { loadConfig } from '../config.ts';
 import { errorMessage } from '../errors.ts';
-import { startReadyTurns } from '../runner/scheduler.ts';
+import { deliverLeftovers, reconcileAndStart } from '../notify/housekeeping.ts';
+import { Notifier } from '../notify/notifier.ts';
 import { makePaths } from '../store/paths.ts';
-import { reconcile } from '../store/reconcile.ts';
 import { Registry } from '../store/registry.ts';
 import { VERSION } from '../version.ts';
 import { createServer } from './create-server.ts';
@@ -20,7 +20,9 @@ async function main(argv: string[]): Promise<void> {
   const config = loadConfig();
   const paths = makePaths(config.home);
   const registry = new Registry(paths, log);
-  const server = createServer({ config, registry, paths, log });
+  const notifier = Notifier.fromConfig(config);
+  const deps = { config, registry, paths, notifier, log };
+  const server = createServer(deps);
   await server.connect(new StdioServerTransport());
 
   // Runners are detached and own their turns: leaving never touches them.
@@ -32,8 +34,8 @@ async function main(argv: string[]): Promise<void> {
   setImmediate(() => {
     registry
       .init()
-      .then(() => reconcile(registry))
-      .then(() => startReadyTurns(config, registry, paths))
+      .then(() => reconcileAndStart(deps))
+      .then(() => deliverLeftovers(deps))
       .catch((error) => log(`start-up housekeeping failed: ${errorMessage(error)}`));
   });
 }

@@ -3,6 +3,7 @@ import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/
 import type { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Paths } from '../store/paths.ts';
+import type { Notifier } from '../notify/notifier.ts';
 import type { Registry } from '../store/registry.ts';
 
 /** What every tool handler may use. Passed in, never imported as module state. */
@@ -10,6 +11,7 @@ export interface ToolDeps {
   config: Config;
   registry: Registry;
   paths: Paths;
+  notifier: Notifier | null;
   log: (message: string) => void;
 }
 

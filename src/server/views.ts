@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { latestTurn, STATUSES, SANDBOXES, ERROR_KINDS, type Session } from '../store/session.ts';
+import { latestTurn, notificationRecordSchema, STATUSES, SANDBOXES, ERROR_KINDS, type Session } from '../store/session.ts';
 
 /** What codex_status shows of a session: the latest turn, flattened, plus session facts. */
 export const statusViewSchema = z.object({
@@ -24,6 +24,8 @@ export const statusViewSchema = z.object({
   exitCode: z.number().nullable(),
   error: z.string().nullable(),
   errorKind: z.enum(ERROR_KINDS).nullable(),
+  notifications: z.array(notificationRecordSchema),
+  notifyWarning: z.string().nullable(),
 });
 export type StatusView = z.infer<typeof statusViewSchema>;
 
@@ -53,6 +55,8 @@ export function toStatusView(session: Session, now: number, queuePosition: numbe
     exitCode: turn.exitCode,
     error: turn.error,
     errorKind: turn.errorKind,
+    notifications: session.notifications.slice(-10),
+    notifyWarning: session.notifyWarning,
   };
 }
 

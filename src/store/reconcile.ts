@@ -1,6 +1,6 @@
 import { isProcessAlive, killOrphanedGroup } from '../runner/process-group.ts';
 import type { Registry, RegistryData } from './registry.ts';
-import { latestTurn, type Turn } from './session.ts';
+import { latestTurn, type Session, type Turn } from './session.ts';
 import { finishTurn } from './transitions.ts';
 
 /** A turn picked to run gets its runner within milliseconds; this long without one means it never started. */
@@ -17,14 +17,17 @@ export interface Interrupted {
  * `interrupted`. A lock-free read first, so the common case (nothing dead)
  * costs one cached registry read and a kill(pid, 0) per running turn.
  */
-export async function reconcile(registry: Registry, now = Date.now()): Promise<Interrupted[]> {
+export type OnInterrupted = (session: Session, turn: Turn, now: string) => void;
+
+export async function reconcile(registry: Registry, onInterrupted?: OnInterrupted, now = Date.now()): Promise<Interrupted[]> {
   if (findDead(await registry.read(), now).length === 0) return [];
   return registry.update((data) => {
     const dead = findDead(data, now);
     for (const { sessionId, turn } of dead) {
-      const record = data.sessions[sessionId]!.turns[turn - 1]!;
+      const session = data.sessions[sessionId]!;
+      const record = session.turns[turn - 1]!;
       if (record.runner) killOrphanedGroup(record.runner.pid);
-      finishTurn(
+      const ended = finishTurn(
         record,
         {
           status: 'interrupted',
@@ -37,6 +40,8 @@ export async function reconcile(registry: Registry, now = Date.now()): Promise<I
         },
         new Date(now).toISOString(),
       );
+      // Under the lock and only on the transition: exactly one 💥, whoever detects it first.
+      if (ended) onInterrupted?.(session, record, new Date(now).toISOString());
     }
     return dead;
   });

@@ -75,6 +75,34 @@ export const turnSchema = z.object({
 });
 export type Turn = z.infer<typeof turnSchema>;
 
+export const NOTIFICATION_KINDS = ['launch', 'heartbeat', 'final', 'wake'] as const;
+
+/** A message waiting to go to OpenClaw, persisted before it is sent (the durable outbox). */
+export const outboxEntrySchema = z.object({
+  id: z.string(),
+  kind: z.enum(['launch', 'final', 'wake']),
+  turn: z.number(),
+  text: z.string(),
+  state: z.enum(['pending', 'sending', 'sent', 'failed']),
+  attempts: z.number(),
+  maxAttempts: z.number(),
+  nextAttemptAt: z.string(),
+  /** Who is sending it right now; a claim by a dead process means the outcome is unknown. */
+  claim: z.object({ pid: z.number(), startTime: z.string().nullable() }).nullable(),
+});
+export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
+
+/** The outcome of one attempt to notify, shown by codex_status. */
+export const notificationRecordSchema = z.object({
+  kind: z.enum(NOTIFICATION_KINDS),
+  turn: z.number(),
+  at: z.string(),
+  ok: z.boolean(),
+  httpStatus: z.number().nullable(),
+  error: z.string().nullable(),
+});
+export type NotificationRecord = z.infer<typeof notificationRecordSchema>;
+
 export const sessionSchema = z.object({
   id: z.string().regex(SESSION_ID_PATTERN),
   label: z.string().nullable(),
@@ -86,6 +114,10 @@ export const sessionSchema = z.object({
   createdAt: z.string(),
   threadId: z.string().nullable(),
   turns: z.array(turnSchema).min(1),
+  outbox: z.array(outboxEntrySchema).default([]),
+  notifications: z.array(notificationRecordSchema).default([]),
+  /** A notification problem the user can fix in OpenClaw's config (e.g. a refused sessionKey). */
+  notifyWarning: z.string().nullable().default(null),
 });
 export type Session = z.infer<typeof sessionSchema>;
 

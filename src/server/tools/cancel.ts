@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { signalGroup } from '../../runner/process-group.ts';
 import { startReadyTurns } from '../../runner/scheduler.ts';
-import { reconcile } from '../../store/reconcile.ts';
+import { reconcileAndStart } from '../../notify/housekeeping.ts';
 import { isActive, latestTurn, STATUSES } from '../../store/session.ts';
 import { finishTurn } from '../../store/transitions.ts';
 import { requireSession, sessionIdField, strictInput } from '../inputs.ts';
@@ -33,7 +33,7 @@ export const cancelTool = defineTool({
   outputSchema: output,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   async handler(args, deps) {
-    await reconcile(deps.registry);
+    await reconcileAndStart(deps);
     const session = await requireSession(deps.registry, args.sessionId);
     const reason = args.reason?.trim() || 'cancelled by the caller';
     const turnNo = latestTurn(session).turn;

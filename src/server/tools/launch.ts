@@ -79,6 +79,9 @@ export const launchTool = defineTool({
       allowConcurrentWrites: args.allowConcurrentWrites ?? false,
       createdAt: now.toISOString(),
       threadId: null,
+      outbox: [],
+      notifications: [],
+      notifyWarning: null,
       turns: [
         newTurn(1, now.toISOString(), {
           timeoutSeconds: args.timeoutSeconds ?? 7200,

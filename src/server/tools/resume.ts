@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UserError } from '../../errors.ts';
-import { reconcile } from '../../store/reconcile.ts';
+import { reconcileAndStart } from '../../notify/housekeeping.ts';
 import type { RegistryData } from '../../store/registry.ts';
 import { isActive, latestTurn, newTurn } from '../../store/session.ts';
 import { checkWorkingDirectory, promptField, requireSession, sessionIdField, strictInput, timeoutField } from '../inputs.ts';
@@ -37,7 +37,7 @@ export const resumeTool = defineTool({
   outputSchema: output,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async handler(args, deps) {
-    await reconcile(deps.registry);
+    await reconcileAndStart(deps);
     const session = await requireSession(deps.registry, args.sessionId);
     const previous = latestTurn(session);
     if (isActive(previous.status)) throw stillRunning(session.id);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { reconcile } from '../../store/reconcile.ts';
+import { errorMessage } from '../../errors.ts';
+import { deliverLeftovers, reconcileAndStart } from '../../notify/housekeeping.ts';
 import type { RegistryData } from '../../store/registry.ts';
 import { latestTurn, sessionSchema, STATUSES, type Session } from '../../store/session.ts';
 import { requireSession, sessionIdField, strictInput } from '../inputs.ts';
@@ -29,7 +30,9 @@ export const statusTool = defineTool({
   outputSchema: output,
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   async handler(args, deps) {
-    await reconcile(deps.registry);
+    await reconcileAndStart(deps);
+    // Notifications a dead or exhausted sender left: sent in the background, never delaying the answer.
+    deliverLeftovers(deps).catch((error) => deps.log(`notify: ${errorMessage(error)}`));
     const now = Date.now();
     const data = await deps.registry.read();
     const positions = queuePositions(data);

@@ -1,0 +1,30 @@
+import type { Config } from '../config.ts';
+import { startReadyTurns } from '../runner/scheduler.ts';
+import type { Paths } from '../store/paths.ts';
+import { reconcile } from '../store/reconcile.ts';
+import type { Registry } from '../store/registry.ts';
+import type { Notifier } from './notifier.ts';
+import { deliverDue } from './outbox.ts';
+
+export interface Housekeeper {
+  config: Config;
+  registry: Registry;
+  paths: Paths;
+  notifier: Notifier | null;
+}
+
+/**
+ * What any process (server or runner) does when it looks at the registry:
+ * mark turns whose runner died as interrupted (queueing their 💥), start
+ * what waits in the queue, and send notifications a dead or exhausted
+ * sender left behind. Each step is cheap when there is nothing to do.
+ */
+export async function reconcileAndStart(deps: Housekeeper): Promise<void> {
+  const { notifier } = deps;
+  await reconcile(deps.registry, notifier ? (session, turn, now) => notifier.enqueueFinal(session, turn, null, now) : undefined);
+  await startReadyTurns(deps.config, deps.registry, deps.paths);
+}
+
+export async function deliverLeftovers(deps: Housekeeper): Promise<void> {
+  if (deps.notifier) await deliverDue(deps.registry, deps.notifier.send);
+}

@@ -1,0 +1,95 @@
+import { formatDuration, formatTokens } from '../server/views.ts';
+import type { Session, Status, Turn } from '../store/session.ts';
+
+/** Every text the chat and the agent see. Pure functions of persisted state. */
+
+/** Telegram's limit is 4096 characters; stay a little under it for every channel. */
+export const CHANNEL_LIMIT = 4000;
+const PREVIEW_CHARS = 1500;
+
+const ICONS: Record<Exclude<Status, 'queued' | 'running'>, string> = {
+  succeeded: '✅',
+  failed: '❌',
+  timed_out: '⏰',
+  cancelled: '🛑',
+  interrupted: '💥',
+};
+
+const title = (session: Session) => session.label ?? session.id;
+
+export function launchMessage(session: Session, turn: Turn): string {
+  const lines = [
+    `🚀 Codex ${turn.turn > 1 ? `turn ${turn.turn} ` : ''}started · ${title(session)}`,
+    `cwd: ${session.cwd}`,
+    `session: ${session.id} · sandbox: ${session.sandbox}${session.model ? ` · model: ${session.model}` : ''}`,
+  ];
+  return cut(lines.join('\n'));
+}
+
+/** The 🟢/🟡/🔴 dot says how recently Codex emitted an event: a quiet run may be stuck. */
+export function idleDot(lastEventAt: string | null, startedAt: string | null, now: number): string {
+  const last = Date.parse(lastEventAt ?? startedAt ?? '') || now;
+  const idle = (now - last) / 1000;
+  return idle < 30 ? '🟢' : idle < 120 ? '🟡' : '🔴';
+}
+
+export function heartbeatMessage(session: Session, turn: Turn, now: number): string {
+  const elapsed = turn.startedAt ? Math.round((now - Date.parse(turn.startedAt)) / 1000) : 0;
+  const tokens = turn.usage.inputTokens + turn.usage.outputTokens;
+  return cut(
+    [
+      `📡 ${idleDot(turn.lastEventAt, turn.startedAt, now)} Codex`,
+      title(session),
+      formatDuration(elapsed),
+      `${turn.counters.commands} cmds`,
+      `${formatTokens(tokens)} tok`,
+      turn.activity,
+    ].join(' · '),
+  );
+}
+
+function duration(turn: Turn): string {
+  if (!turn.startedAt || !turn.endedAt) return '';
+  return formatDuration(Math.round((Date.parse(turn.endedAt) - Date.parse(turn.startedAt)) / 1000));
+}
+
+export function finalMessage(session: Session, turn: Turn, text: string | null): string {
+  const status = turn.status as keyof typeof ICONS;
+  const head = `${ICONS[status] ?? '❔'} Codex ${status.replace('_', ' ')} · ${title(session)}${turn.endedAt ? ` · ${duration(turn)}` : ''}`;
+  const lines = [head];
+  if (status === 'succeeded') {
+    if (text) lines.push('', preview(text, PREVIEW_CHARS));
+  } else if (turn.error) {
+    lines.push('', turn.error);
+  }
+  const facts: string[] = [];
+  if (turn.filesChanged.length > 0) {
+    const shown = turn.filesChanged.slice(0, 8).join(', ');
+    facts.push(`files: ${shown}${turn.filesChanged.length > 8 ? ` (+${turn.filesChanged.length - 8} more)` : ''}`);
+  }
+  facts.push(`${turn.counters.commands} cmds`, `${formatTokens(turn.usage.inputTokens + turn.usage.outputTokens)} tok`);
+  lines.push('', facts.join(' · '));
+  const rest = text && text.length > PREVIEW_CHARS ? ` (${text.length - PREVIEW_CHARS} more characters)` : '';
+  lines.push(`Full result${rest}: codex_result ${session.id}`);
+  return cut(lines.join('\n'));
+}
+
+/** What the agent reads when it wakes: enough to decide, and where the rest is. */
+export function wakeMessage(session: Session, turn: Turn, text: string | null): string {
+  const summary = turn.status === 'succeeded' ? preview(text ?? '(no answer text)', 600) : (turn.error ?? 'no error recorded');
+  return cut(
+    [
+      `Codex session ${session.id} (${title(session)}) turn ${turn.turn} ended: ${turn.status}.`,
+      summary,
+      `Call codex_result with sessionId "${session.id}" for the full text, summarise it for the user, and codex_resume to follow up.`,
+    ].join('\n\n'),
+  );
+}
+
+function preview(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function cut(text: string): string {
+  return text.length > CHANNEL_LIMIT ? `${text.slice(0, CHANNEL_LIMIT - 1)}…` : text;
+}

@@ -1,0 +1,81 @@
+import type { Config } from '../config.ts';
+import type { Route, Session, Turn } from '../store/session.ts';
+import { GatewayClient, type Delivery } from './gateway-client.ts';
+import { finalMessage, launchMessage, wakeMessage } from './messages.ts';
+import { resolveCredentials } from './openclaw-config.ts';
+import { enqueue, type Send } from './outbox.ts';
+
+/** Sends what the outbox holds to OpenClaw: chat messages through the `message` tool, wakes through hooks. */
+export class Notifier {
+  readonly gateway: GatewayClient;
+  readonly #wakeMode: Config['gateway']['wake'];
+
+  constructor(gateway: GatewayClient, wakeMode: Config['gateway']['wake']) {
+    this.gateway = gateway;
+    this.#wakeMode = wakeMode;
+  }
+
+  /** Null when no OpenClaw token is configured at all: then everything works by polling only. */
+  static fromConfig(config: Config): Notifier | null {
+    const credentials = resolveCredentials(config);
+    if (!credentials.token && !credentials.hooksToken) return null;
+    return new Notifier(new GatewayClient(credentials), config.gateway.wake);
+  }
+
+  /** Chat messages need a route with a channel and the gateway token. */
+  chatRoute(turn: Turn): Route | null {
+    return turn.notify && this.gateway.canMessage ? turn.notify : null;
+  }
+
+  enqueueLaunch(session: Session, turn: Turn, now: string): void {
+    if (this.chatRoute(turn)) enqueue(session, turn, 'launch', launchMessage(session, turn), now);
+  }
+
+  /** The final chat message and the agent wake: two entries, each with its own retries. */
+  enqueueFinal(session: Session, turn: Turn, text: string | null, now: string): void {
+    if (!turn.notify) return;
+    if (this.chatRoute(turn)) enqueue(session, turn, 'final', finalMessage(session, turn, text), now);
+    if (this.gateway.canWake || this.#wakeMode === 'sessions_send') enqueue(session, turn, 'wake', wakeMessage(session, turn, text), now);
+  }
+
+  sendChat(route: Route, message: string): Promise<Delivery> {
+    return this.gateway.invoke('message', {
+      action: 'send',
+      channel: route.channel,
+      target: route.target,
+      ...(route.threadId ? { threadId: route.threadId } : {}),
+      ...(route.silent ? { silent: true } : {}),
+      message,
+    });
+  }
+
+  readonly send: Send = async (session, entry) => {
+    const route = session.turns[entry.turn - 1]?.notify;
+    if (!route) return { ok: false, httpStatus: null, error: 'the turn has no notification route', retryable: false, body: null };
+    if (entry.kind !== 'wake') return this.sendChat(route, entry.text);
+    return this.#wake(session, route, entry.turn, entry.text);
+  };
+
+  async #wake(session: Session, route: Route, turn: number, text: string): Promise<Delivery & { warning?: string }> {
+    if (this.#wakeMode === 'sessions_send' && route.sessionKey) {
+      return this.gateway.invoke('sessions_send', { sessionKey: route.sessionKey, message: text, timeoutSeconds: 0 });
+    }
+    if (!route.sessionKey) return this.gateway.hook('/hooks/wake', { text, mode: 'now' });
+    // Wake the very conversation that asked: a persistent turn in its session. A retry with the
+    // same key returns the same run instead of starting a second one.
+    const agent = await this.gateway.hook(
+      '/hooks/agent',
+      { message: text, name: 'Codex', sessionKey: route.sessionKey, sessionMode: 'persistent', wakeMode: 'now' },
+      `${session.id}:${turn}`,
+    );
+    if (agent.httpStatus !== 400) return agent;
+    // OpenClaw's default config refuses caller-chosen session keys (400): wake the main session instead.
+    const fallback = await this.gateway.hook('/hooks/wake', { text, mode: 'now' });
+    return {
+      ...fallback,
+      warning:
+        `OpenClaw refused to wake session "${route.sessionKey}" (${agent.error}); the main session was woken instead. ` +
+        'To wake the asking conversation, set hooks.allowRequestSessionKey: true and hooks.allowedSessionKeyPrefixes: ["agent:"] in openclaw.json.',
+    };
+  }
+}

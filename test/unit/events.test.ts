@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { parseEventLine, type CodexEvent } from '../../src/codex/events.ts';
+import { foldEvent, initialProgress, MAX_COMMANDS, type Progress } from '../../src/codex/fold-events.ts';
+
+const FIXTURES = new URL('../fixtures/codex-events/', import.meta.url);
+
+function parse(value: unknown): CodexEvent {
+  const parsed = parseEventLine(typeof value === 'string' ? value : JSON.stringify(value));
+  assert.ok(parsed.ok, parsed.ok ? '' : parsed.reason);
+  return parsed.event;
+}
+
+function fold(events: unknown[], start: Progress = initialProgress()): Progress {
+  return events.reduce<Progress>((progress, event) => foldEvent(progress, parse(event)), start);
+}
+
+const item = (phase: 'started' | 'updated' | 'completed', body: Record<string, unknown>) => ({ type: `item.${phase}`, item: { id: 'item_1', ...body } });
+
+describe('parseEventLine', () => {
+  test('every event type of codex exec --json', () => {
+    for (const event of [
+      { type: 'thread.started', thread_id: 't-1' },
+      { type: 'turn.started' },
+      { type: 'turn.completed', usage: { input_tokens: 1, cached_input_tokens: 0, output_tokens: 2, reasoning_output_tokens: 0 } },
+      { type: 'turn.failed', error: { message: 'boom' } },
+      { type: 'error', message: 'Reconnecting... 1/5' },
+      item('started', { type: 'command_execution', command: 'ls', aggregated_output: '', exit_code: null, status: 'in_progress' }),
+      item('completed', { type: 'agent_message', text: 'hi' }),
+      item('completed', { type: 'reasoning', text: 'hmm' }),
+      item('completed', { type: 'file_change', changes: [{ path: 'a.ts', kind: 'add' }], status: 'completed' }),
+      item('started', { type: 'mcp_tool_call', server: 'docs', tool: 'search', status: 'in_progress' }),
+      item('started', { type: 'web_search', query: 'node 24' }),
+      item('updated', { type: 'todo_list', items: [{ text: 'a', completed: true }, { text: 'b', completed: false }] }),
+      item('completed', { type: 'error', message: 'Model metadata for "x" not found' }),
+    ]) {
+      assert.equal(parse(event).type, event.type);
+    }
+  });
+
+  test('unknown event and item types are tolerated', () => {
+    assert.deepEqual(parse({ type: 'thread.archived', whatever: 1 }), { type: 'unknown', rawType: 'thread.archived' });
+    const event = parse(item('completed', { type: 'hologram', frames: 3 }));
+    assert.equal(event.type, 'item.completed');
+    assert.equal(event.type === 'item.completed' && event.item.type, 'unknown');
+  });
+
+  test('partial, invalid and empty lines are reported, never thrown', () => {
+    for (const line of ['{"type":"turn.comp', 'not json at all', '', '   ', '42', '{"no_type":true}', '{"type":"turn.failed"}']) {
+      const parsed = parseEventLine(line);
+      assert.equal(parsed.ok, false, line);
+    }
+  });
+
+  test('a very long agent message line parses', () => {
+    const text = 'x'.repeat(5 * 1024 * 1024);
+    const event = parse(item('completed', { type: 'agent_message', text }));
+    assert.equal(event.type === 'item.completed' && event.item.type === 'agent_message' && event.item.text.length, text.length);
+  });
+
+  test('every line Codex 0.171 printed in the captured fixtures parses as a known event', () => {
+    const files = readdirSync(FIXTURES).filter((name) => name.endsWith('.jsonl'));
+    assert.ok(files.length > 0, 'fixtures exist');
+    for (const name of files) {
+      for (const line of readFileSync(new URL(name, FIXTURES), 'utf8').split('\n').filter(Boolean)) {
+        const event = parse(line);
+        assert.notEqual(event.type, 'unknown', `${name}: ${line.slice(0, 80)}`);
+      }
+    }
+  });
+});
+
+describe('foldEvent', () => {
+  test('a successful turn: thread, activity, counters, usage, answer', () => {
+    const progress = fold([
+      { type: 'thread.started', thread_id: 'thread-9' },
+      { type: 'turn.started' },
+      item('started', { type: 'command_execution', command: 'npm test', aggregated_output: '', exit_code: null, status: 'in_progress' }),
+    ]);
+    assert.equal(progress.threadId, 'thread-9');
+    assert.equal(progress.activity, 'running: npm test');
+    const done = fold(
+      [
+        item('completed', { type: 'command_execution', command: 'npm test', aggregated_output: 'ok', exit_code: 1, status: 'failed' }),
+        item('started', { type: 'file_change', changes: [{ path: 'a.ts' }, { path: 'b.ts' }] }),
+        item('completed', { type: 'file_change', changes: [{ path: 'a.ts' }, { path: 'b.ts' }] }),
+        item('completed', { type: 'agent_message', text: 'All fixed.' }),
+        { type: 'turn.completed', usage: { input_tokens: 1200, cached_input_tokens: 200, output_tokens: 34 } },
+      ],
+      progress,
+    );
+    assert.deepEqual(done.counters, { commands: 1, fileChanges: 2, messages: 1, errors: 0 });
+    assert.deepEqual(done.commands, [{ command: 'npm test', exitCode: 1 }]);
+    assert.deepEqual(done.filesChanged, ['a.ts', 'b.ts']);
+    assert.deepEqual(done.usage, { inputTokens: 1200, cachedInputTokens: 200, outputTokens: 34 });
+    assert.equal(done.lastMessage, 'All fixed.');
+    assert.equal(done.completed, true);
+    assert.equal(done.failure, null);
+  });
+
+  test('editing activity names the number of files', () => {
+    const progress = fold([item('started', { type: 'file_change', changes: [{ path: 'a' }, { path: 'b' }] })]);
+    assert.equal(progress.activity, 'editing 2 files');
+  });
+
+  test('an error event is counted but decides nothing; turn.failed does', () => {
+    const retry = fold([{ type: 'error', message: 'Reconnecting... 2/5' }]);
+    assert.equal(retry.completed, false);
+    assert.equal(retry.failure, null);
+    assert.equal(retry.lastError, 'Reconnecting... 2/5');
+    const failed = fold([{ type: 'turn.failed', error: { message: 'stream disconnected' } }], retry);
+    assert.equal(failed.failure, 'stream disconnected');
+  });
+
+  test('the command list is capped, the count is not', () => {
+    const events = Array.from({ length: MAX_COMMANDS + 10 }, (_, i) =>
+      item('completed', { type: 'command_execution', command: `echo ${i}`, aggregated_output: '', exit_code: 0 }),
+    );
+    const progress = fold(events);
+    assert.equal(progress.commands.length, MAX_COMMANDS);
+    assert.equal(progress.counters.commands, MAX_COMMANDS + 10);
+    assert.equal(progress.commands.at(-1)?.command, `echo ${MAX_COMMANDS + 9}`);
+  });
+
+  test('unknown events change nothing', () => {
+    const start = initialProgress();
+    assert.equal(foldEvent(start, { type: 'unknown', rawType: 'x' }), start);
+  });
+});
