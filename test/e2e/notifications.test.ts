@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { startFakeGateway, type FakeGateway } from '../support/fake-gateway.ts';
+import { createWorld, type World } from '../support/harness.ts';
+import { isFinished, startClient, type TestClient } from '../support/mcp-client.ts';
+import { waitUntil } from '../support/processes.ts';
+
+const ROUTE = { channel: 'telegram', target: '-100123', threadId: '7' };
+
+describe('OpenClaw notifications through a fake gateway', { concurrency: 1 }, () => {
+  let gateway: FakeGateway;
+  let world: World;
+  let client: TestClient;
+
+  before(async () => {
+    gateway = await startFakeGateway();
+    world = await createWorld({
+      OPENCLAW_GATEWAY_URL: gateway.url,
+      OPENCLAW_GATEWAY_TOKEN: gateway.gatewayToken,
+      OPENCLAW_HOOKS_TOKEN: gateway.hooksToken,
+      CODEX_DELEGATE_HEARTBEAT_SECONDS: '1',
+      OPENCLAW_CONFIG_PATH: '/nonexistent/openclaw.json',
+    });
+    client = await startClient(world.env);
+  });
+  afterEach(() => {
+    gateway.setMode('ok');
+    gateway.allowRequestSessionKey = false;
+  });
+  after(async () => {
+    await client?.close();
+    await world?.close();
+    await gateway?.close();
+  });
+
+  /** Waits until the runner has settled every outbox entry of the session. */
+  async function settled(sessionId: string) {
+    await waitUntil(async () => {
+      const status = await client.ok('codex_status', { sessionId });
+      return isFinished(status.status) && status.notifications.some((n: any) => n.kind === 'wake');
+    }, 30_000, 'the wake to be attempted');
+    return client.ok('codex_status', { sessionId });
+  }
+
+  test('🚀 → 📡 → ✅ → agent wake in the asking session, in order', async () => {
+    gateway.allowRequestSessionKey = true;
+    const launched = await client.ok('codex_launch', {
+      prompt: 'slow job\n@run sleep 2.5\n@reply All done: 3 files tidied.',
+      label: 'tidy',
+      notify: { ...ROUTE, sessionKey: 'agent:main:telegram:group:-100123' },
+    });
+    const status = await settled(launched.sessionId);
+    assert.equal(status.status, 'succeeded');
+    const texts = gateway.messages(); // The first test: everything sent so far is this session's.
+    const kinds = texts.map((t) => [...t][0]);
+    assert.equal(kinds[0], '🚀');
+    assert.ok(kinds.includes('📡'), `a heartbeat among ${kinds.join(' ')}`);
+    assert.equal(kinds.at(-1), '✅');
+    assert.equal(kinds.filter((k) => k === '✅').length, 1);
+    const heartbeat = texts.find((t) => t.startsWith('📡'))!;
+    assert.match(heartbeat, /^📡 [🟢🟡🔴] Codex · tidy · \d+s · \d+ cmds · \S+ tok · /u);
+    const final = texts.at(-1)!;
+    assert.match(final, /All done: 3 files tidied\./);
+    assert.match(final, new RegExp(`codex_result ${launched.sessionId}`));
+    const send = gateway.calls.find((c) => c.path === '/tools/invoke' && c.body.args.message === final)!;
+    assert.deepEqual({ ...send.body.args, message: undefined }, { action: 'send', channel: 'telegram', target: '-100123', threadId: '7', message: undefined });
+    assert.equal(send.headers.authorization, `Bearer ${gateway.gatewayToken}`);
+
+    const wake = gateway.calls.find((c) => c.path === '/hooks/agent')!;
+    assert.equal(wake.status, 200);
+    assert.equal(wake.headers['idempotency-key'], `${launched.sessionId}:1`);
+    assert.equal(wake.headers.authorization, `Bearer ${gateway.hooksToken}`);
+    assert.equal(wake.body.sessionKey, 'agent:main:telegram:group:-100123');
+    assert.equal(wake.body.sessionMode, 'persistent');
+    assert.equal(wake.body.wakeMode, 'now');
+    assert.match(wake.body.message, /codex_result/);
+    assert.ok(wake.at >= send.at, 'the wake follows the chat message');
+    assert.equal(status.notifyWarning, null);
+  });
+
+  test('❌ failed carries the error; without a sessionKey the plain wake is used', async () => {
+    const launched = await client.ok('codex_launch', { prompt: '@fail the model is unhappy', notify: ROUTE, heartbeatSeconds: 0 });
+    await settled(launched.sessionId);
+    const final = gateway.messages().at(-1)!;
+    assert.match(final, /^❌ Codex failed/);
+    assert.match(final, /the model is unhappy/);
+    const wake = gateway.calls.filter((c) => c.path === '/hooks/wake').at(-1)!;
+    assert.equal(wake.status, 200);
+    assert.equal(wake.body.mode, 'now');
+    assert.match(wake.body.text, new RegExp(launched.sessionId));
+  });
+
+  test('🛑 cancelled carries the reason', async () => {
+    const launched = await client.ok('codex_launch', { prompt: '@run sleep 60', notify: ROUTE, heartbeatSeconds: 0 });
+    await gateway.waitFor((c) => String(c.body?.args?.message ?? '').includes(launched.sessionId));
+    await client.ok('codex_cancel', { sessionId: launched.sessionId, reason: 'not needed any more' });
+    await settled(launched.sessionId);
+    assert.match(gateway.messages().at(-1)!, /^🛑 Codex cancelled[\s\S]*not needed any more/);
+  });
+
+  test('a refused sessionKey (OpenClaw default config) falls back to the plain wake and says how to fix it', async () => {
+    const launched = await client.ok('codex_launch', { prompt: '@reply ok', notify: { ...ROUTE, sessionKey: 'agent:main:main' }, heartbeatSeconds: 0 });
+    const status = await settled(launched.sessionId);
+    const refused = gateway.calls.filter((c) => c.path === '/hooks/agent').at(-1)!;
+    assert.equal(refused.status, 400);
+    const wake = gateway.calls.filter((c) => c.path === '/hooks/wake').at(-1)!;
+    assert.equal(wake.status, 200);
+    assert.ok(wake.at >= refused.at);
+    assert.match(status.notifyWarning, /hooks\.allowRequestSessionKey/);
+    assert.equal(status.notifications.at(-1).ok, true);
+  });
+
+  test('gateway down at completion, then back: the final is delivered exactly once', async () => {
+    const launched = await client.ok('codex_launch', { prompt: '@sleep 1500\n@reply survived the outage', notify: ROUTE, heartbeatSeconds: 0 });
+    await gateway.waitFor((c) => String(c.body?.args?.message ?? '').startsWith('🚀') && String(c.body.args.message).includes(launched.sessionId));
+    gateway.setMode('down');
+    await client.waitFor(launched.sessionId, isFinished);
+    await waitUntil(() => gateway.calls.filter((c) => c.status === 0).length >= 2, 20_000, 'two failed attempts');
+    gateway.setMode('ok');
+    const delivered = () => gateway.messages().filter((m) => m.includes('survived the outage'));
+    await waitUntil(() => delivered().length > 0, 30_000, 'the final after the outage');
+    await settled(launched.sessionId);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const finals = delivered();
+    assert.equal(finals.length, 1);
+    const status = await client.ok('codex_status', { sessionId: launched.sessionId });
+    const finalAttempts = status.notifications.filter((n: any) => n.kind === 'final');
+    assert.ok(finalAttempts.length >= 2, 'failed attempts are recorded');
+    assert.equal(finalAttempts.at(-1).ok, true);
+  });
+
+  test('no token in the registry, logs, event files or Codex\'s environment', async () => {
+    const launched = await client.ok('codex_launch', { prompt: '@run env\n@reply printed the environment', notify: ROUTE, heartbeatSeconds: 0 });
+    await settled(launched.sessionId);
+    const output = await readFile(path.join(world.stateDir, 'sessions', launched.sessionId, 'turn-1.events.jsonl'), 'utf8');
+    assert.match(output, /CODEX_HOME=/, 'the env command ran');
+    for (const file of await filesUnder(world.stateDir)) {
+      const text = await readFile(file, 'utf8');
+      for (const secret of [gateway.gatewayToken, gateway.hooksToken]) assert.ok(!text.includes(secret), `${file} holds a token`);
+    }
+  });
+});
+
+describe('a wrong gateway token', () => {
+  test('is recorded once per message, with no retry storm', async () => {
+    const gateway = await startFakeGateway();
+    const world = await createWorld({
+      OPENCLAW_GATEWAY_URL: gateway.url,
+      OPENCLAW_GATEWAY_TOKEN: 'wrong-token',
+      OPENCLAW_CONFIG_PATH: '/nonexistent/openclaw.json',
+    });
+    const client = await startClient(world.env);
+    try {
+      const launched = await client.ok('codex_launch', { prompt: '@reply fine', notify: ROUTE, heartbeatSeconds: 0 });
+      await client.waitFor(launched.sessionId, isFinished);
+      await waitUntil(async () => (await client.ok('codex_status', { sessionId: launched.sessionId })).notifications.length >= 2, 10_000, 'two attempts');
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      const status = await client.ok('codex_status', { sessionId: launched.sessionId });
+      assert.deepEqual(status.notifications.map((n: any) => [n.kind, n.ok, n.httpStatus]), [['launch', false, 401], ['final', false, 401]]);
+      assert.equal(gateway.calls.filter((c) => c.path === '/tools/invoke').length, 2);
+    } finally {
+      await client.close();
+      await world.close();
+      await gateway.close();
+    }
+  });
+});
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
