@@ -1,6 +1,7 @@
 import type { CodexExit } from '../codex/run-codex.ts';
 import type { Progress } from '../codex/fold-events.ts';
 import type { Outcome } from '../store/transitions.ts';
+import { recognizeLimit } from '../codex/failure-kind.ts';
 
 export interface TurnEnding {
   progress: Progress;
@@ -12,6 +13,8 @@ export interface TurnEnding {
   stopSignal: string | null;
   stderrTail: string;
   resultChars: number | null;
+  /** Set when the runner stopped Codex because the turn's usage passed its maxTokens budget. */
+  overBudget: { used: number; budget: number } | null;
 }
 
 /**
@@ -29,6 +32,11 @@ export function decideOutcome(ending: TurnEnding): Outcome {
     const error = `Timed out after ${ending.timedOutAfterSeconds} s; Codex was stopped. Resume the session or launch again with a larger timeoutSeconds.`;
     return { ...base, status: 'timed_out', error, errorKind: 'timeout' };
   }
+  if (ending.overBudget !== null) {
+    const { used, budget } = ending.overBudget;
+    const error = `Stopped after using ${used} tokens, over the maxTokens budget of ${budget}. Resume with a narrower prompt, or launch with a larger maxTokens.`;
+    return { ...base, status: 'failed', error, errorKind: 'budget' };
+  }
   if (ending.stopSignal !== null) {
     return { ...base, status: 'cancelled', error: `Cancelled: the runner received ${ending.stopSignal}.`, errorKind: 'cancelled' };
   }
@@ -41,6 +49,11 @@ export function decideOutcome(ending: TurnEnding): Outcome {
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
   const reason = progress.failure ?? lastLines(ending.stderrTail) ?? progress.lastError;
   const startedThread = progress.threadId !== null;
+  const limit = progress.failure ? recognizeLimit(progress.failure) : null;
+  if (limit) {
+    const when = limit.resetsAt ? ` It resets at ${limit.resetsAt}.` : '';
+    return { ...base, status: 'failed', error: `Codex hit a usage or rate limit: ${progress.failure}${when}`, errorKind: 'usage_limit', resetsAt: limit.resetsAt };
+  }
   return {
     ...base,
     status: 'failed',

@@ -56,6 +56,7 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
 
   let stopSignal: string | null = null;
   let timedOut = false;
+  let overBudget: { used: number; budget: number } | null = null;
   let killTimer: NodeJS.Timeout | undefined;
   // Stop Codex's whole group politely, then for sure. The runner leads the group and gets the
   // SIGTERM too; its handler below keeps it alive to record what happened.
@@ -65,7 +66,7 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
     killTimer = setTimeout(() => reapGroup(process.pid), deps.config.killGraceMs);
   };
   const onSignal = (signal: NodeJS.Signals) => {
-    if (!timedOut && stopSignal === null) stopSignal = signal;
+    if (stopSignal === null) stopSignal = signal;
     terminate();
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
@@ -112,6 +113,11 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
       const transition = next.threadId !== progress.threadId || next.completed || next.failure !== progress.failure;
       progress = next;
       writer.push(progress, new Date().toISOString(), transition);
+      const used = progress.usage.inputTokens + progress.usage.outputTokens;
+      if (turn.maxTokens !== null && used > turn.maxTokens && overBudget === null) {
+        overBudget = { used, budget: turn.maxTokens };
+        terminate();
+      }
     }
     exit = await codex.exited;
     await new Promise<void>((resolve) => events.end(resolve));
@@ -130,6 +136,7 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
     cancelReason: await recordedCancel(registry, sessionId, turnNo),
     timedOutAfterSeconds: timedOut ? turn.timeoutSeconds : null,
     stopSignal,
+    overBudget,
     stderrTail: await tail(file('stderr.log'), 8192),
     resultChars: resultText?.length ?? null,
   });

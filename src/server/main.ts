@@ -5,6 +5,7 @@ import { errorMessage } from '../errors.ts';
 import { deliverLeftovers, reconcileAndStart } from '../notify/housekeeping.ts';
 import { Notifier } from '../notify/notifier.ts';
 import { makePaths } from '../store/paths.ts';
+import { pruneOldSessions } from '../store/retention.ts';
 import { Registry } from '../store/registry.ts';
 import { VERSION } from '../version.ts';
 import { createServer } from './create-server.ts';
@@ -34,6 +35,7 @@ async function main(argv: string[]): Promise<void> {
   setImmediate(() => {
     registry
       .init()
+      .then(() => pruneOldSessions(registry, paths, config.retentionDays))
       .then(() => reconcileAndStart(deps))
       .then(() => deliverLeftovers(deps))
       .catch((error) => log(`start-up housekeeping failed: ${errorMessage(error)}`));

@@ -24,6 +24,7 @@ export const statusViewSchema = z.object({
   exitCode: z.number().nullable(),
   error: z.string().nullable(),
   errorKind: z.enum(ERROR_KINDS).nullable(),
+  resetsAt: z.string().nullable(),
   notifications: z.array(notificationRecordSchema),
   notifyWarning: z.string().nullable(),
 });
@@ -55,6 +56,7 @@ export function toStatusView(session: Session, now: number, queuePosition: numbe
     exitCode: turn.exitCode,
     error: turn.error,
     errorKind: turn.errorKind,
+    resetsAt: turn.resetsAt,
     notifications: session.notifications.slice(-10),
     notifyWarning: session.notifyWarning,
   };

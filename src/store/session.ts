@@ -72,6 +72,8 @@ export const turnSchema = z.object({
   errorKind: z.enum(ERROR_KINDS).nullable(),
   cancel: z.object({ at: z.string(), reason: z.string() }).nullable(),
   resultChars: z.number().nullable(),
+  /** For usage-limit failures: when Codex said the limit resets. */
+  resetsAt: z.string().nullable().default(null),
 });
 export type Turn = z.infer<typeof turnSchema>;
 
@@ -148,6 +150,7 @@ export function newTurn(
     errorKind: null,
     cancel: null,
     resultChars: null,
+    resetsAt: null,
   };
 }
 

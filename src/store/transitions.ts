@@ -14,6 +14,7 @@ export interface Outcome {
   error: string | null;
   errorKind: ErrorKind | null;
   resultChars: number | null;
+  resetsAt?: string | null;
 }
 
 export function findTurn(data: RegistryData, sessionId: string, turn: number): { session: Session; turn: Turn } | undefined {
@@ -41,6 +42,7 @@ export function finishTurn(turn: Turn, outcome: Outcome, now: string): boolean {
   turn.error = outcome.error;
   turn.errorKind = outcome.errorKind;
   turn.resultChars = outcome.resultChars;
+  turn.resetsAt = outcome.resetsAt ?? null;
   turn.endedAt = now;
   turn.activity = outcome.status === 'succeeded' ? 'done' : outcome.status.replace('_', ' ');
   return true;

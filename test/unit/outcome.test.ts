@@ -10,6 +10,7 @@ const ending = (overrides: Partial<Omit<TurnEnding, 'progress'>> & { progress?: 
   stopSignal: null,
   stderrTail: '',
   resultChars: null,
+  overBudget: null,
   ...overrides,
   progress: { ...initialProgress('t'), ...overrides.progress },
 });
@@ -49,4 +50,24 @@ test('a spawn error is a startup failure', () => {
   const outcome = decideOutcome(ending({ exit: { exitCode: null, signal: null, spawnError: 'ENOENT' } }));
   assert.equal(outcome.status, 'failed');
   assert.equal(outcome.errorKind, 'startup');
+});
+
+test('usage and rate limits are recognised, with the reset time when Codex gives one', () => {
+  const exit = { exitCode: 1, signal: null, spawnError: null };
+  const later = decideOutcome(ending({ exit, progress: { failure: 'You’ve hit your usage limit. Upgrade to Pro (https://x), visit https://y to purchase more credits or try again later.' } }));
+  assert.equal(later.errorKind, 'usage_limit');
+  assert.equal(later.resetsAt, null);
+  const at = decideOutcome(ending({ exit, progress: { failure: 'You’ve hit your usage limit. Upgrade to Pro or try again at 11:37 AM.' } }));
+  assert.equal(at.errorKind, 'usage_limit');
+  assert.equal(at.resetsAt, '11:37 AM');
+  assert.match(at.error ?? '', /resets at 11:37 AM/);
+  assert.equal(decideOutcome(ending({ exit, progress: { failure: 'exceeded retry limit, last status: 429 Too Many Requests' } })).errorKind, 'usage_limit');
+  assert.equal(decideOutcome(ending({ exit, progress: { failure: 'stream disconnected' } })).errorKind, 'codex');
+});
+
+test('a turn stopped over its token budget fails as budget', () => {
+  const outcome = decideOutcome(ending({ exit: { exitCode: null, signal: 'SIGTERM', spawnError: null }, stopSignal: 'SIGTERM', overBudget: { used: 240, budget: 100 } }));
+  assert.equal(outcome.status, 'failed');
+  assert.equal(outcome.errorKind, 'budget');
+  assert.match(outcome.error ?? '', /240 tokens.*budget of 100/);
 });
