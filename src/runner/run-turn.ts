@@ -11,6 +11,7 @@ import type { Paths } from '../store/paths.ts';
 import type { Registry } from '../store/registry.ts';
 import type { Session, Turn } from '../store/session.ts';
 import { findTurn, finishTurn, type Outcome } from '../store/transitions.ts';
+import { readTail } from '../store/read-tail.ts';
 import { readTurnText } from '../store/turn-text.ts';
 import type { Notifier } from '../notify/notifier.ts';
 import { deliverDue, drain } from '../notify/outbox.ts';
@@ -137,7 +138,7 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
     timedOutAfterSeconds: timedOut ? turn.timeoutSeconds : null,
     stopSignal,
     overBudget,
-    stderrTail: await tail(file('stderr.log'), 8192),
+    stderrTail: (await readTail(file('stderr.log'), 8192)).text,
     resultChars: resultText?.length ?? null,
   });
   // Persist first, notify after: the outcome and its messages land in one atomic write.
@@ -181,18 +182,4 @@ async function claim(
 async function recordedCancel(registry: Registry, sessionId: string, turnNo: number): Promise<string | null> {
   const found = findTurn(await registry.read(), sessionId, turnNo);
   return found?.turn.cancel?.reason ?? null;
-}
-
-async function tail(file: string, bytes: number): Promise<string> {
-  const handle = await open(file, 'r').catch(() => undefined);
-  if (!handle) return '';
-  try {
-    const { size } = await handle.stat();
-    const start = Math.max(0, size - bytes);
-    const buffer = Buffer.alloc(size - start);
-    await handle.read(buffer, 0, buffer.length, start);
-    return buffer.toString('utf8');
-  } finally {
-    await handle.close();
-  }
 }

@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { registerResources } from './resources.ts';
 import { registerTool, type ToolDeps } from './tool.ts';
 import { cancelTool } from './tools/cancel.ts';
 import { launchTool } from './tools/launch.ts';
@@ -21,5 +22,6 @@ export function createServer(deps: ToolDeps): McpServer {
   registerTool(server, resultTool, deps);
   registerTool(server, resumeTool, deps);
   registerTool(server, cancelTool, deps);
+  registerResources(server, deps);
   return server;
 }

@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { CallToolResult, ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Paths } from '../store/paths.ts';
@@ -23,9 +24,12 @@ export interface Tool<In extends z.ZodObject, Out extends z.ZodObject> {
   inputSchema: In;
   outputSchema: Out;
   annotations: ToolAnnotations;
-  handler(input: z.infer<In>, deps: ToolDeps): Promise<z.infer<Out>>;
+  handler(input: z.infer<In>, deps: ToolDeps, request: ToolRequest): Promise<z.infer<Out>>;
   summary(output: z.infer<Out>): string;
 }
+
+/** What a handler may use of the MCP request itself: cancellation and progress. */
+export type ToolRequest = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 export function defineTool<In extends z.ZodObject, Out extends z.ZodObject>(tool: Tool<In, Out>): Tool<In, Out> {
   return tool;
@@ -45,7 +49,7 @@ export function registerTool<In extends z.ZodObject, Out extends z.ZodObject>(
   const register = server.registerTool.bind(server) as (
     name: string,
     config: object,
-    callback: (input: z.infer<In>) => Promise<CallToolResult>,
+    callback: (input: z.infer<In>, request: ToolRequest) => Promise<CallToolResult>,
   ) => void;
   register(
     tool.name,
@@ -56,8 +60,8 @@ export function registerTool<In extends z.ZodObject, Out extends z.ZodObject>(
       outputSchema: tool.outputSchema,
       annotations: tool.annotations,
     },
-    async (input: z.infer<In>) => {
-      const output = await tool.handler(input, deps);
+    async (input: z.infer<In>, request: ToolRequest) => {
+      const output = await tool.handler(input, deps, request);
       const notices = deps.registry.takeNotices();
       const text = [...notices.map((n) => `⚠ ${n}`), tool.summary(output)].join('\n');
       return { structuredContent: output as Record<string, unknown>, content: [{ type: 'text' as const, text }] };

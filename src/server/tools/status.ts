@@ -2,14 +2,21 @@ import { z } from 'zod';
 import { errorMessage } from '../../errors.ts';
 import { deliverLeftovers, reconcileAndStart } from '../../notify/housekeeping.ts';
 import type { RegistryData } from '../../store/registry.ts';
-import { latestTurn, sessionSchema, STATUSES, type Session } from '../../store/session.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isActive, latestTurn, sessionSchema, STATUSES, type Session } from '../../store/session.ts';
 import { requireSession, sessionIdField, strictInput } from '../inputs.ts';
-import { defineTool } from '../tool.ts';
+import { defineTool, type ToolDeps, type ToolRequest } from '../tool.ts';
 import { statusLine, statusViewSchema, toStatusView, type StatusView } from '../views.ts';
 
 const input = strictInput({
   sessionId: sessionIdField.optional().describe('One session; omit to list sessions, newest first'),
   status: z.enum(STATUSES, { error: `status must be one of ${STATUSES.join(', ')}.` }).optional().describe('List filter'),
+  waitSeconds: z
+    .number({ error: 'waitSeconds must be a number.' })
+    .min(0, { error: 'waitSeconds must be 0 or more.' })
+    .max(50, { error: 'waitSeconds must be at most 50 (clients time out tool calls after about 60 s); call again to keep waiting.' })
+    .optional()
+    .describe('With sessionId: wait up to this long for the session to finish (0..50)'),
   limit: z
     .number({ error: 'limit must be a number.' })
     .int()
@@ -25,11 +32,12 @@ const output = statusViewSchema.partial().extend({ sessions: z.array(statusViewS
 export const statusTool = defineTool({
   name: 'codex_status',
   title: 'Codex task status',
-  description: 'Status of one Codex session (what it is doing, counters, tokens), or a list of recent sessions.',
+  description:
+    'Status of one Codex session (what it is doing, counters, tokens), or a list of recent sessions. With waitSeconds, waits for the session to finish.',
   inputSchema: input,
   outputSchema: output,
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
-  async handler(args, deps) {
+  async handler(args, deps, request) {
     await reconcileAndStart(deps);
     // Notifications a dead or exhausted sender left: sent in the background, never delaying the answer.
     deliverLeftovers(deps).catch((error) => deps.log(`notify: ${errorMessage(error)}`));
@@ -37,8 +45,9 @@ export const statusTool = defineTool({
     const data = await deps.registry.read();
     const positions = queuePositions(data);
     if (args.sessionId) {
-      const session = await requireSession(deps.registry, args.sessionId);
-      return toStatusView(session, now, positions.get(session.id) ?? null);
+      let session = await requireSession(deps.registry, args.sessionId);
+      if (args.waitSeconds) session = await waitWhileActive(deps, session, args.waitSeconds * 1000, request);
+      return toStatusView(session, Date.now(), positions.get(session.id) ?? null);
     }
     const sessions = Object.values(data.sessions)
       .filter((s) => !args.status || latestTurn(s).status === args.status)
@@ -55,6 +64,40 @@ export const statusTool = defineTool({
     return statusLine(out as StatusView);
   },
 });
+
+/** How often a waiting status call looks at the registry: a stat, and a parse only when the file changed. */
+const WAIT_POLL_MS = 100;
+const PROGRESS_EVERY_MS = 5000;
+
+/**
+ * Long-poll: returns as soon as the session is no longer queued/running, or
+ * when the time is up, or at once when the client cancels the request.
+ * Sends MCP progress notifications while waiting if the client asked for them.
+ */
+async function waitWhileActive(deps: ToolDeps, session: Session, waitMs: number, request: ToolRequest): Promise<Session> {
+  const started = Date.now();
+  const progressToken = request._meta?.progressToken;
+  let lastProgress = started;
+  let current = session;
+  while (isActive(latestTurn(current).status) && !request.signal.aborted) {
+    const left = started + waitMs - Date.now();
+    if (left <= 0) break;
+    await sleep(Math.min(WAIT_POLL_MS, left), undefined, { signal: request.signal }).catch(() => undefined);
+    await reconcileAndStart(deps);
+    current = (await deps.registry.getSession(session.id)) ?? current;
+    if (progressToken !== undefined && Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
+      lastProgress = Date.now();
+      const elapsed = Math.round((lastProgress - started) / 1000);
+      await request
+        .sendNotification({
+          method: 'notifications/progress',
+          params: { progressToken, progress: elapsed, total: Math.round(waitMs / 1000), message: statusLine(toStatusView(current, lastProgress)) },
+        })
+        .catch(() => undefined);
+    }
+  }
+  return current;
+}
 
 function newestFirst(a: Session, b: Session): number {
   return b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);

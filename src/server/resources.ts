@@ -1,0 +1,124 @@
+import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { errorMessage } from '../errors.ts';
+import { latestTurn, SESSION_ID_PATTERN, type Session } from '../store/session.ts';
+import { readTail } from '../store/read-tail.ts';
+import { readTurnText } from '../store/turn-text.ts';
+import { requireSession } from './inputs.ts';
+import type { ToolDeps } from './tool.ts';
+import { toStatusView } from './views.ts';
+
+/** Recent events shown by the events resource: the tail of the file, bounded. */
+const EVENTS_TAIL_BYTES = 256 * 1024;
+const EVENTS_TAIL_LINES = 200;
+const WATCH_MS = 500;
+
+/**
+ * Sessions as MCP resources, for clients that read rather than call tools:
+ * codex://sessions/{id} (status JSON), …/result (answer text), …/events
+ * (recent raw events). Subscribers get notifications/resources/updated when
+ * a session changes state.
+ */
+export function registerResources(server: McpServer, deps: ToolDeps): void {
+  const complete = async (value: string) => {
+    const ids = Object.keys((await deps.registry.read()).sessions);
+    return ids.filter((id) => id.startsWith(value)).sort().reverse().slice(0, 100);
+  };
+  const list = async () => {
+    const sessions = Object.values((await deps.registry.read()).sessions)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+      .slice(0, 50);
+    return {
+      resources: sessions.map((s) => ({
+        uri: `codex://sessions/${s.id}`,
+        name: s.label ?? s.id,
+        description: `${latestTurn(s).status} · ${s.cwd}`,
+        mimeType: 'application/json',
+      })),
+    };
+  };
+  const lookup = async (value: unknown) => {
+    const id = String(value);
+    if (!SESSION_ID_PATTERN.test(id)) throw new Error(`"${id}" is not a session id; list sessions with codex_status.`);
+    return requireSession(deps.registry, id);
+  };
+
+  server.registerResource(
+    'session',
+    new ResourceTemplate('codex://sessions/{sessionId}', { list, complete: { sessionId: complete } }),
+    { title: 'Codex session status', mimeType: 'application/json' },
+    async (uri, { sessionId }) => {
+      const view = toStatusView(await lookup(sessionId), Date.now());
+      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(view, null, 2) }] };
+    },
+  );
+  server.registerResource(
+    'session-result',
+    new ResourceTemplate('codex://sessions/{sessionId}/result', { list: undefined, complete: { sessionId: complete } }),
+    { title: 'Codex answer (latest turn)', mimeType: 'text/plain' },
+    async (uri, { sessionId }) => {
+      const session = await lookup(sessionId);
+      const text = (await readTurnText(deps.paths, session.id, latestTurn(session).turn)) ?? '';
+      return { contents: [{ uri: uri.href, mimeType: 'text/plain', text }] };
+    },
+  );
+  server.registerResource(
+    'session-events',
+    new ResourceTemplate('codex://sessions/{sessionId}/events', { list: undefined, complete: { sessionId: complete } }),
+    { title: 'Recent Codex events (latest turn)', mimeType: 'application/x-ndjson' },
+    async (uri, { sessionId }) => {
+      const session = await lookup(sessionId);
+      const text = await tailLines(deps.paths.turnFile(session.id, latestTurn(session).turn, 'events.jsonl'));
+      return { contents: [{ uri: uri.href, mimeType: 'application/x-ndjson', text }] };
+    },
+  );
+  enableSubscriptions(server, deps);
+}
+
+/** resources/subscribe support: a cheap poll of the (cached) registry while anyone is subscribed. */
+function enableSubscriptions(server: McpServer, deps: ToolDeps): void {
+  const subscribed = new Set<string>();
+  const seen = new Map<string, string>();
+  let timer: NodeJS.Timeout | undefined;
+  const stateOf = (session: Session) => `${latestTurn(session).turn}:${latestTurn(session).status}`;
+  const sessionOf = (uri: string) => /^codex:\/\/sessions\/([^/]+)/.exec(uri)?.[1];
+
+  const check = async () => {
+    const data = await deps.registry.read();
+    for (const uri of subscribed) {
+      const id = sessionOf(uri);
+      const session = id ? data.sessions[id] : undefined;
+      if (!session) continue;
+      const state = stateOf(session);
+      if (seen.get(uri) !== state) {
+        seen.set(uri, state);
+        await server.server.sendResourceUpdated({ uri });
+      }
+    }
+  };
+  server.server.registerCapabilities({ resources: { subscribe: true } });
+  server.server.setRequestHandler(SubscribeRequestSchema, async ({ params }) => {
+    const session = deps.registry.getSession(sessionOf(params.uri) ?? '');
+    const current = await session;
+    if (current) seen.set(params.uri, stateOf(current));
+    subscribed.add(params.uri);
+    timer ??= setInterval(() => check().catch((error) => deps.log(`resource watch: ${errorMessage(error)}`)), WATCH_MS).unref();
+    return {};
+  });
+  server.server.setRequestHandler(UnsubscribeRequestSchema, async ({ params }) => {
+    subscribed.delete(params.uri);
+    seen.delete(params.uri);
+    if (subscribed.size === 0) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+    return {};
+  });
+}
+
+async function tailLines(file: string): Promise<string> {
+  const { text, cut } = await readTail(file, EVENTS_TAIL_BYTES);
+  const lines = text.split('\n').filter(Boolean);
+  // A cut first line is partial JSON: drop it.
+  return (cut ? lines.slice(1) : lines).slice(-EVENTS_TAIL_LINES).join('\n');
+}
