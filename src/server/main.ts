@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { formatChecks, runDoctor } from '../cli/doctor.ts';
+import { HELP } from '../cli/help.ts';
 import { loadConfig } from '../config.ts';
 import { errorMessage } from '../errors.ts';
 import { deliverLeftovers, reconcileAndStart } from '../notify/housekeeping.ts';
@@ -14,11 +16,23 @@ import { createServer } from './create-server.ts';
 const log = (message: string) => process.stderr.write(`[codex-delegate-mcp] ${message}\n`);
 
 async function main(argv: string[]): Promise<void> {
+  // Command-line modes answer a person on stdout; only the server itself keeps stdout for MCP.
   if (argv.includes('--version') || argv.includes('-v')) {
-    process.stderr.write(`${VERSION}\n`);
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(HELP);
     return;
   }
   const config = loadConfig();
+  if (argv[0] === 'doctor') {
+    const checks = await runDoctor(config);
+    process.stdout.write(`codex-delegate-mcp ${VERSION} doctor\n${formatChecks(checks)}\n`);
+    process.exitCode = checks.some((c) => c.state === 'fail') ? 1 : 0;
+    return;
+  }
+  if (argv.length > 0) throw new Error(`Unknown argument "${argv[0]}". Run codex-delegate-mcp --help.`);
   const paths = makePaths(config.home);
   const registry = new Registry(paths, log);
   const notifier = Notifier.fromConfig(config);
