@@ -39,14 +39,7 @@ export class Notifier {
   }
 
   sendChat(route: Route, message: string): Promise<Delivery> {
-    return this.gateway.invoke('message', {
-      action: 'send',
-      channel: route.channel,
-      target: route.target,
-      ...(route.threadId ? { threadId: route.threadId } : {}),
-      ...(route.silent ? { silent: true } : {}),
-      message,
-    });
+    return this.gateway.invoke('message', messageArgs(route, message));
   }
 
   readonly send: Send = async (session, entry) => {
@@ -60,17 +53,12 @@ export class Notifier {
     if (this.#wakeMode === 'sessions_send' && route.sessionKey) {
       return this.gateway.invoke('sessions_send', { sessionKey: route.sessionKey, message: text, timeoutSeconds: 0 });
     }
-    if (!route.sessionKey) return this.gateway.hook('/hooks/wake', { text, mode: 'now' });
-    // Wake the very conversation that asked: a persistent turn in its session. A retry with the
-    // same key returns the same run instead of starting a second one.
-    const agent = await this.gateway.hook(
-      '/hooks/agent',
-      { message: text, name: 'Codex', sessionKey: route.sessionKey, sessionMode: 'persistent', wakeMode: 'now' },
-      `${session.id}:${turn}`,
-    );
+    if (!route.sessionKey) return this.gateway.hook('/hooks/wake', mainSessionWakeBody(text));
+    // A retry with the same key returns the same run instead of starting a second one.
+    const agent = await this.gateway.hook('/hooks/agent', agentWakeBody(route.sessionKey, text), `${session.id}:${turn}`);
     if (agent.httpStatus !== 400) return agent;
     // OpenClaw's default config refuses caller-chosen session keys (400): wake the main session instead.
-    const fallback = await this.gateway.hook('/hooks/wake', { text, mode: 'now' });
+    const fallback = await this.gateway.hook('/hooks/wake', mainSessionWakeBody(text));
     return {
       ...fallback,
       warning:
@@ -78,4 +66,26 @@ export class Notifier {
         'To wake the asking conversation, set hooks.allowRequestSessionKey: true and hooks.allowedSessionKeyPrefixes: ["agent:"] in openclaw.json.',
     };
   }
+}
+
+/** `message` tool arguments for a chat send (the shape the contract test checks against a real gateway). */
+export function messageArgs(route: Route, message: string): Record<string, unknown> {
+  return {
+    action: 'send',
+    channel: route.channel,
+    target: route.target,
+    ...(route.threadId ? { threadId: route.threadId } : {}),
+    ...(route.silent ? { silent: true } : {}),
+    message,
+  };
+}
+
+/** Wake the very conversation that asked: a persistent turn in its session, now. */
+export function agentWakeBody(sessionKey: string, text: string): Record<string, unknown> {
+  return { message: text, name: 'Codex', sessionKey, sessionMode: 'persistent', wakeMode: 'now' };
+}
+
+/** A system event for the main session; works with OpenClaw's default hooks config. */
+export function mainSessionWakeBody(text: string): Record<string, unknown> {
+  return { text, mode: 'now' };
 }

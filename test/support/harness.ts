@@ -54,7 +54,8 @@ export async function createWorld(extraEnv: Record<string, string> = {}): Promis
     env,
     async close() {
       await model.close();
-      await rm(root, { recursive: true, force: true });
+      // A runner may still be retrying a notification into the state dir: retry the removal.
+      await rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }
