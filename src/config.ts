@@ -62,7 +62,20 @@ export interface Config {
   readonly env: Readonly<NodeJS.ProcessEnv>;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+/**
+ * A blank setting means "not set". MCP Bundle hosts pass an optional setting the
+ * user left empty as the literal `${user_config.name}`: that is not set either.
+ */
+function unsetBlanks(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const clean: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && value.trim() !== '' && !/^\$\{user_config\.[^}]+\}$/.test(value)) clean[name] = value;
+  }
+  return clean;
+}
+
+export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const env = unsetBlanks(rawEnv);
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
-import { open, readFile, rm } from 'node:fs/promises';
+import { chmod, open, readFile } from 'node:fs/promises';
+import writeFileAtomic from 'write-file-atomic';
 import { buildCodexArgs, buildCodexEnv } from '../codex/command.ts';
 import { parseEventLine } from '../codex/events.ts';
 import { foldEvent, initialProgress, type Progress } from '../codex/fold-events.ts';
@@ -82,7 +83,8 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
   try {
     const bin = await locateCodex(deps.config.codexBin, deps.config.env);
     const prompt = await readFile(file('prompt.txt'), 'utf8');
-    await rm(file('last-message.txt'), { force: true });
+    // Codex's -o file is created by Codex with the umask's mode: make it ours (empty, 0600) first.
+    await writeFileAtomic(file('last-message.txt'), '', { mode: 0o600 });
     await (await open(file('stderr.log'), 'a', 0o600)).close();
     // A cancel that arrived while we were getting ready must not start Codex after all.
     if (stopSignal !== null) throw new Error(`stopped by ${stopSignal} before Codex started`);
@@ -129,6 +131,8 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
     stopHeartbeat();
   }
   await writer.flush();
+  // In case Codex replaced the file rather than writing into it.
+  await chmod(file('last-message.txt'), 0o600).catch(() => {});
 
   const resultText = await readTurnText(paths, sessionId, turnNo);
   const outcome = decideOutcome({

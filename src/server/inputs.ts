@@ -8,19 +8,28 @@ import { SESSION_ID_PATTERN, type Session } from '../store/session.ts';
 
 /** Input pieces shared by several tools, with messages a person can act on. */
 
+/**
+ * zod 4 uses a schema-level message for every failing check that has none of
+ * its own; keep it for wrong types only, so "must be a whole number" is not
+ * reported as "must be a number".
+ */
+export function typeError(message: string) {
+  return { error: (issue: { code?: string }) => (issue.code === 'invalid_type' ? message : undefined) };
+}
+
 export const sessionIdField = z
-  .string({ error: 'sessionId must be a string such as "mf3k2x9a-1a2b3c4d" (from codex_launch or codex_status).' })
+  .string(typeError('sessionId must be a string such as "mf3k2x9a-1a2b3c4d" (from codex_launch or codex_status).'))
   .regex(SESSION_ID_PATTERN, {
     error: 'sessionId is not a valid session id; use the sessionId returned by codex_launch or listed by codex_status.',
   });
 
 export const promptField = z
-  .string({ error: 'prompt must be a string: the task for Codex.' })
+  .string(typeError('prompt must be a string: the task for Codex.'))
   .max(100_000, { error: 'prompt is longer than 100000 characters; put the details in a file in cwd and point Codex to it.' })
   .refine((value) => value.trim() !== '', { error: 'prompt is empty; describe the task for Codex.' });
 
 export const timeoutField = z
-  .number({ error: 'timeoutSeconds must be a number of seconds.' })
+  .number(typeError('timeoutSeconds must be a number of seconds.'))
   .int({ error: 'timeoutSeconds must be a whole number of seconds.' })
   .min(10, { error: 'timeoutSeconds must be at least 10.' })
   .max(86_400, { error: 'timeoutSeconds must be at most 86400 (24 hours).' });

@@ -22,12 +22,14 @@ export function newSessionId(now = Date.now()): string {
   return `${now.toString(36)}-${randomBytes(4).toString('hex')}`;
 }
 
+const routeField = (name: string) =>
+  z.string({ error: `notify.${name} must be a string.` }).min(1, { error: `notify.${name} must not be empty.` });
 export const routeSchema = z.object({
-  channel: z.string().min(1),
-  target: z.string().min(1),
-  threadId: z.string().min(1).optional(),
-  sessionKey: z.string().min(1).optional(),
-  silent: z.boolean().optional(),
+  channel: routeField('channel'),
+  target: routeField('target'),
+  threadId: routeField('threadId').optional(),
+  sessionKey: routeField('sessionKey').optional(),
+  silent: z.boolean({ error: 'notify.silent must be true or false.' }).optional(),
 });
 export type Route = z.infer<typeof routeSchema>;
 

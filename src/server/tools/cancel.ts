@@ -5,12 +5,12 @@ import { startReadyTurns } from '../../runner/scheduler.ts';
 import { reconcileAndStart } from '../../notify/housekeeping.ts';
 import { isActive, latestTurn, STATUSES } from '../../store/session.ts';
 import { finishTurn } from '../../store/transitions.ts';
-import { requireSession, sessionIdField, strictInput } from '../inputs.ts';
+import { requireSession, sessionIdField, strictInput, typeError } from '../inputs.ts';
 import { defineTool, type ToolDeps } from '../tool.ts';
 
 const input = strictInput({
   sessionId: sessionIdField,
-  reason: z.string({ error: 'reason must be a string.' }).max(500, { error: 'reason must be at most 500 characters.' }).optional(),
+  reason: z.string(typeError('reason must be a string.')).max(500, { error: 'reason must be at most 500 characters.' }).optional(),
 });
 
 const output = z.object({

@@ -6,7 +6,7 @@ import { UserError } from '../../errors.ts';
 import { startReadyTurns } from '../../runner/scheduler.ts';
 import type { RegistryData } from '../../store/registry.ts';
 import { newSessionId, newTurn, REASONING_EFFORTS, routeSchema, SANDBOXES, type Session } from '../../store/session.ts';
-import { checkWorkingDirectory, promptField, strictInput, timeoutField } from '../inputs.ts';
+import { checkWorkingDirectory, promptField, strictInput, timeoutField, typeError } from '../inputs.ts';
 import { resolveRoute } from '../route.ts';
 import { defineTool, type ToolDeps } from '../tool.ts';
 
@@ -18,22 +18,22 @@ export const notifyField = z
   .describe('OpenClaw chat route for progress and the result; false for none; default from the server environment');
 
 export const heartbeatField = z
-  .number({ error: 'heartbeatSeconds must be a number.' })
-  .int()
+  .number(typeError('heartbeatSeconds must be a number.'))
+  .int({ error: 'heartbeatSeconds must be a whole number.' })
   .refine((v) => v === 0 || (v >= 15 && v <= 3600), { error: 'heartbeatSeconds must be 0 (off) or between 15 and 3600.' })
   .optional()
   .describe('Seconds between chat heartbeats (0 = off; default 60)');
 
 const input = strictInput({
   prompt: promptField.describe('The task for Codex'),
-  cwd: z.string({ error: 'cwd must be a string: an absolute directory path.' }).optional().describe('Absolute working directory (default: the server default)'),
-  label: z.string({ error: 'label must be a string.' }).max(80, { error: 'label must be at most 80 characters.' }).optional(),
-  model: z.string({ error: 'model must be a string such as "gpt-5.5".' }).min(1).max(200).optional(),
+  cwd: z.string(typeError('cwd must be a string: an absolute directory path.')).optional().describe('Absolute working directory (default: the server default)'),
+  label: z.string(typeError('label must be a string.')).max(80, { error: 'label must be at most 80 characters.' }).optional(),
+  model: z.string(typeError('model must be a string such as "gpt-5.5".')).min(1, { error: 'model must not be empty; omit it to use Codex\'s default.' }).max(200, { error: 'model must be at most 200 characters.' }).optional(),
   reasoningEffort: z.enum(REASONING_EFFORTS, { error: `reasoningEffort must be one of ${REASONING_EFFORTS.join(', ')}.` }).optional(),
   sandbox: z.enum(SANDBOXES, { error: `sandbox must be one of ${SANDBOXES.join(', ')}.` }).optional().describe('Default workspace-write'),
   timeoutSeconds: timeoutField.optional().describe('Stop Codex after this long (default 7200)'),
-  maxTokens: z.number({ error: 'maxTokens must be a number.' }).int().positive({ error: 'maxTokens must be positive.' }).optional(),
-  allowConcurrentWrites: z.boolean({ error: 'allowConcurrentWrites must be true or false.' }).optional(),
+  maxTokens: z.number(typeError('maxTokens must be a number.')).int({ error: 'maxTokens must be a whole number of tokens.' }).positive({ error: 'maxTokens must be positive.' }).optional(),
+  allowConcurrentWrites: z.boolean(typeError('allowConcurrentWrites must be true or false.')).optional(),
   notify: notifyField,
   heartbeatSeconds: heartbeatField,
 });

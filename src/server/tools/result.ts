@@ -2,16 +2,16 @@ import { z } from 'zod';
 import { UserError } from '../../errors.ts';
 import { isActive, STATUSES, ERROR_KINDS, commandRecordSchema } from '../../store/session.ts';
 import { readTurnText } from '../../store/turn-text.ts';
-import { requireSession, sessionIdField, strictInput } from '../inputs.ts';
+import { requireSession, sessionIdField, strictInput, typeError } from '../inputs.ts';
 import { defineTool } from '../tool.ts';
 
 const input = strictInput({
   sessionId: sessionIdField,
-  turn: z.number({ error: 'turn must be a number.' }).int().min(1, { error: 'turn must be 1 or more.' }).optional().describe('Default: the latest turn'),
-  offset: z.number({ error: 'offset must be a number.' }).int().min(0, { error: 'offset must be 0 or more.' }).optional().describe('Character offset for paging (default 0)'),
+  turn: z.number(typeError('turn must be a number.')).int({ error: 'turn must be a whole number.' }).min(1, { error: 'turn must be 1 or more.' }).optional().describe('Default: the latest turn'),
+  offset: z.number(typeError('offset must be a number.')).int({ error: 'offset must be a whole number.' }).min(0, { error: 'offset must be 0 or more.' }).optional().describe('Character offset for paging (default 0)'),
   maxChars: z
-    .number({ error: 'maxChars must be a number.' })
-    .int()
+    .number(typeError('maxChars must be a number.'))
+    .int({ error: 'maxChars must be a whole number.' })
     .min(1, { error: 'maxChars must be at least 1.' })
     .max(100_000, { error: 'maxChars must be at most 100000; page with offset/nextOffset instead.' })
     .optional()

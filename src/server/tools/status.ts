@@ -4,7 +4,7 @@ import { deliverLeftovers, reconcileAndStart } from '../../notify/housekeeping.t
 import type { RegistryData } from '../../store/registry.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isActive, latestTurn, sessionSchema, STATUSES, type Session } from '../../store/session.ts';
-import { requireSession, sessionIdField, strictInput } from '../inputs.ts';
+import { requireSession, sessionIdField, strictInput, typeError } from '../inputs.ts';
 import { defineTool, type ToolDeps, type ToolRequest } from '../tool.ts';
 import { statusLine, statusViewSchema, toStatusView, type StatusView } from '../views.ts';
 
@@ -12,14 +12,14 @@ const input = strictInput({
   sessionId: sessionIdField.optional().describe('One session; omit to list sessions, newest first'),
   status: z.enum(STATUSES, { error: `status must be one of ${STATUSES.join(', ')}.` }).optional().describe('List filter'),
   waitSeconds: z
-    .number({ error: 'waitSeconds must be a number.' })
+    .number(typeError('waitSeconds must be a number.'))
     .min(0, { error: 'waitSeconds must be 0 or more.' })
     .max(50, { error: 'waitSeconds must be at most 50 (clients time out tool calls after about 60 s); call again to keep waiting.' })
     .optional()
     .describe('With sessionId: wait up to this long for the session to finish (0..50)'),
   limit: z
-    .number({ error: 'limit must be a number.' })
-    .int()
+    .number(typeError('limit must be a number.'))
+    .int({ error: 'limit must be a whole number.' })
     .min(1, { error: 'limit must be at least 1.' })
     .max(200, { error: 'limit must be at most 200.' })
     .optional()

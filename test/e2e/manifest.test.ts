@@ -1,0 +1,132 @@
+// The MCP Bundle manifest (manifest.json) is valid for the official validator, agrees with
+// package.json, and — rendered the way an MCPB host renders it — starts a server that lists
+// exactly the tools the manifest announces.
+import { getMcpConfigForManifest, validateManifest } from '@anthropic-ai/mcpb/node';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../../src/config.ts';
+import { createWorld, ROOT, type World } from '../support/harness.ts';
+import { SERVER_MAIN, startClient } from '../support/mcp-client.ts';
+
+const MANIFEST_PATH = path.join(ROOT, 'manifest.json');
+const manifest = JSON.parse(await readFile(MANIFEST_PATH, 'utf8'));
+const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'));
+
+/** What an MCPB host (Claude Desktop) would run for this manifest, via the reference implementation. */
+async function render(userConfig: Record<string, string>) {
+  const config = await getMcpConfigForManifest({
+    manifest,
+    extensionPath: path.resolve(ROOT), // hosts pass the bundle dir without a trailing slash
+    systemDirs: {},
+    userConfig,
+    pathSeparator: path.sep,
+  });
+  assert.ok(config, 'the manifest renders to an mcp_config');
+  return config as { command: string; args?: string[]; env?: Record<string, string> };
+}
+
+describe('manifest.json (MCP Bundle)', () => {
+  test('passes the official @anthropic-ai/mcpb validator as manifest_version 0.3', () => {
+    assert.equal(manifest.manifest_version, '0.3');
+    // validateManifest prints the schema issues itself when it fails.
+    assert.equal(validateManifest(MANIFEST_PATH), true);
+  });
+
+  test('agrees with package.json', () => {
+    assert.equal(manifest.name, pkg.name);
+    assert.equal(manifest.version, pkg.version);
+    assert.equal(manifest.description, pkg.description);
+    assert.equal(manifest.license, pkg.license);
+    assert.deepEqual(manifest.keywords, pkg.keywords);
+    // package.json may not name an author or repository; when it does, the manifest must say the same.
+    if (pkg.author) {
+      const author = typeof pkg.author === 'string' ? pkg.author.replace(/\s*[<(].*$/, '') : pkg.author.name;
+      assert.equal(manifest.author.name, author);
+    }
+    if (pkg.repository) {
+      const url = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository.url;
+      assert.equal(manifest.repository?.url, url);
+    }
+    assert.equal(manifest.server.type, 'node');
+    assert.equal(manifest.server.entry_point, pkg.bin['codex-delegate-mcp']);
+    assert.ok(existsSync(path.join(ROOT, manifest.server.entry_point)), 'entry point is built (npm run build)');
+    assert.match(pkg.engines.node, /^>=22\b/);
+    assert.match(manifest.compatibility.runtimes.node, /^>=22\b/);
+  });
+
+  test('every env placeholder names a user_config key, and every key is used', () => {
+    const env: Record<string, string> = manifest.server.mcp_config.env;
+    assert.deepEqual(Object.keys(env).sort(), [
+      'CODEX_DELEGATE_DEFAULT_CWD',
+      'CODEX_DELEGATE_HOME',
+      'OPENCLAW_GATEWAY_TOKEN',
+      'OPENCLAW_GATEWAY_URL',
+      'OPENCLAW_HOOKS_TOKEN',
+    ]);
+    const used = Object.values(env).map((value) => /^\$\{user_config\.(\w+)\}$/.exec(value)?.[1]);
+    assert.deepEqual(used.slice().sort(), Object.keys(manifest.user_config).sort());
+    const byEnv = (name: string) => manifest.user_config[/\.(\w+)\}$/.exec(env[name]!)![1]!];
+    assert.equal(byEnv('CODEX_DELEGATE_HOME').type, 'directory');
+    assert.equal(byEnv('CODEX_DELEGATE_DEFAULT_CWD').type, 'directory');
+    assert.equal(byEnv('OPENCLAW_GATEWAY_TOKEN').sensitive, true);
+    assert.equal(byEnv('OPENCLAW_HOOKS_TOKEN').sensitive, true);
+    // The manifest's default must be the server's own default, so leaving it alone changes nothing.
+    assert.equal(byEnv('OPENCLAW_GATEWAY_URL').default, loadConfig({}).gateway.url);
+  });
+
+  describe('rendered by the MCPB reference code and started over stdio', () => {
+    let world: World;
+    before(async () => {
+      world = await createWorld();
+    });
+    after(async () => {
+      await world?.close();
+    });
+
+    test('runs node on the built entry point and lists exactly the manifest tools', async () => {
+      const config = await render({
+        state_dir: world.stateDir,
+        default_cwd: world.workspace,
+        gateway_url: 'http://127.0.0.1:9',
+        gateway_token: 'manifest-gateway-token',
+        hooks_token: 'manifest-hooks-token',
+      });
+      assert.equal(config.command, 'node');
+      assert.deepEqual(config.args, [SERVER_MAIN]);
+      assert.equal(config.env?.CODEX_DELEGATE_HOME, world.stateDir);
+
+      // startClient runs `node dist/server/main.js` too (this Node); the env is the rendered one.
+      const client = await startClient({ ...world.env, ...config.env });
+      try {
+        const { tools } = await client.client.listTools();
+        assert.deepEqual(
+          tools.map((t) => t.name).sort(),
+          manifest.tools.map((t: { name: string }) => t.name).sort(),
+        );
+        const status = await client.ok('codex_status');
+        assert.deepEqual(status.sessions, []);
+        // The state dir from user_config is the one the server uses.
+        assert.ok(existsSync(world.stateDir), 'server created the configured state dir');
+      } finally {
+        await client.close();
+      }
+    });
+  });
+
+  // Hosts pass optional fields the user left blank as the literal "${user_config.x}" text
+  // (modelcontextprotocol/mcpb#250/#251). The server should read that as "unset".
+  test(
+    'optional fields left blank do not become literal paths or tokens',
+    async () => {
+      const config = await render({});
+      const loaded = loadConfig({ ...config.env }, '/somewhere');
+      assert.doesNotMatch(loaded.home, /\$\{/);
+      assert.equal(loaded.defaultCwd, '/somewhere');
+      assert.equal(loaded.gateway.token, undefined);
+      assert.equal(loaded.gateway.hooksToken, undefined);
+    },
+  );
+});
