@@ -42,6 +42,11 @@ export class Notifier {
     return this.gateway.invoke('message', messageArgs(route, message));
   }
 
+  /** Replaces the text of a message sent earlier (the `message` tool's `edit` action). */
+  editChat(route: Route, messageId: string, message: string): Promise<Delivery> {
+    return this.gateway.invoke('message', { ...messageArgs(route, message), action: 'edit', messageId });
+  }
+
   readonly send: Send = async (session, entry) => {
     const route = session.turns[entry.turn - 1]?.notify;
     if (!route) return { ok: false, httpStatus: null, error: 'the turn has no notification route', retryable: false, body: null };
@@ -88,4 +93,11 @@ export function agentWakeBody(sessionKey: string, text: string): Record<string, 
 /** A system event for the main session; works with OpenClaw's default hooks config. */
 export function mainSessionWakeBody(text: string): Record<string, unknown> {
   return { text, mode: 'now' };
+}
+
+/** The platform id of a sent message, where the gateway reports one (needed to edit it later). */
+export function sentMessageId(body: unknown): string | null {
+  const details = (body as { result?: { details?: Record<string, any> } } | null)?.result?.details;
+  const id = details?.result?.messageId ?? details?.messageDelivery?.primaryPlatformMessageId ?? details?.messageId;
+  return id === undefined || id === null ? null : String(id);
 }

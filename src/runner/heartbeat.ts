@@ -1,6 +1,6 @@
 import { errorMessage } from '../errors.ts';
 import { heartbeatMessage } from '../notify/messages.ts';
-import type { Notifier } from '../notify/notifier.ts';
+import { sentMessageId, type Notifier } from '../notify/notifier.ts';
 import { recordNotification } from '../notify/outbox.ts';
 import type { Registry } from '../store/registry.ts';
 import { isActive } from '../store/session.ts';
@@ -22,13 +22,17 @@ export function startHeartbeat(
     const turn = session?.turns[target.turn - 1];
     const route = turn && notifier.chatRoute(turn);
     if (!session || !turn || !route || !isActive(turn.status)) return;
-    const delivery = await notifier.sendChat(route, heartbeatMessage(session, turn, Date.now()));
+    const text = heartbeatMessage(session, turn, Date.now());
+    const editing = turn.heartbeatStyle === 'edit' && turn.heartbeatMessageId !== null;
+    const delivery = editing ? await notifier.editChat(route, turn.heartbeatMessageId!, text) : await notifier.sendChat(route, text);
     await registry.update((data) => {
       const current = data.sessions[target.sessionId];
-      if (current) {
-        const { ok, httpStatus, error } = delivery;
-        recordNotification(current, { kind: 'heartbeat', turn: target.turn, at: new Date().toISOString(), ok, httpStatus, error });
-      }
+      const currentTurn = current?.turns[target.turn - 1];
+      if (!current || !currentTurn) return;
+      const { ok, httpStatus, error } = delivery;
+      recordNotification(current, { kind: 'heartbeat', turn: target.turn, at: new Date().toISOString(), ok, httpStatus, error });
+      // Edit the message we just sent next time; after a failed edit, start a fresh one.
+      if (turn.heartbeatStyle === 'edit') currentTurn.heartbeatMessageId = ok ? (editing ? turn.heartbeatMessageId : sentMessageId(delivery.body)) : null;
     });
   };
   const timer = setInterval(() => {

@@ -61,6 +61,9 @@ export const turnSchema = z.object({
   heartbeatSeconds: z.number(),
   maxTokens: z.number().nullable().default(null),
   notify: routeSchema.nullable(),
+  /** `edit`: one heartbeat message per turn, edited in place; `new`: a new message each interval. */
+  heartbeatStyle: z.enum(['new', 'edit']).default('new'),
+  heartbeatMessageId: z.string().nullable().default(null),
   /** The runner process owning this turn; its pid is also the process group id of Codex. */
   runner: z.object({ pid: z.number(), startTime: z.string().nullable() }).nullable(),
   lastEventAt: z.string().nullable(),
@@ -131,7 +134,7 @@ export const ZERO_USAGE: Usage = Object.freeze({ inputTokens: 0, cachedInputToke
 export function newTurn(
   turn: number,
   now: string,
-  options: { timeoutSeconds: number; heartbeatSeconds: number; maxTokens: number | null; notify: Route | null },
+  options: { timeoutSeconds: number; heartbeatSeconds: number; heartbeatStyle: 'new' | 'edit'; maxTokens: number | null; notify: Route | null },
 ): Turn {
   return {
     turn,
@@ -140,6 +143,7 @@ export function newTurn(
     startedAt: null,
     endedAt: null,
     ...options,
+    heartbeatMessageId: null,
     runner: null,
     lastEventAt: null,
     activity: 'waiting to start',

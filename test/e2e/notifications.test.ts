@@ -80,6 +80,21 @@ describe('OpenClaw notifications through a fake gateway', { concurrency: 1 }, ()
     assert.equal(status.notifyWarning, null);
   });
 
+  test('heartbeatStyle "edit": one status message, edited in place', async () => {
+    const before = gateway.calls.length;
+    const launched = await client.ok('codex_launch', { prompt: '@run sleep 3.5\n@reply edited along', notify: ROUTE, heartbeatStyle: 'edit' });
+    await settled(launched.sessionId);
+    const beats = gateway.calls.slice(before).filter((c) => c.path === '/tools/invoke' && String(c.body.args.message).startsWith('📡'));
+    assert.ok(beats.length >= 2, `${beats.length} heartbeats`);
+    assert.equal(beats[0]!.body.args.action, 'send');
+    for (const beat of beats.slice(1)) {
+      assert.equal(beat.body.args.action, 'edit');
+      assert.match(String(beat.body.args.messageId), /^m\d+$/);
+      assert.equal(beat.body.args.target, ROUTE.target);
+    }
+    assert.equal(new Set(beats.slice(1).map((b) => b.body.args.messageId)).size, 1, 'always the same message');
+  });
+
   test('❌ failed carries the error; without a sessionKey the plain wake is used', async () => {
     const launched = await client.ok('codex_launch', { prompt: '@fail the model is unhappy', notify: ROUTE, heartbeatSeconds: 0 });
     await settled(launched.sessionId);

@@ -24,6 +24,11 @@ export const heartbeatField = z
   .optional()
   .describe('Seconds between chat heartbeats (0 = off; default 60)');
 
+export const heartbeatStyleField = z
+  .enum(['new', 'edit'], { error: 'heartbeatStyle must be "new" or "edit".' })
+  .optional()
+  .describe('"edit": one heartbeat message edited in place (channels that support edits, e.g. Telegram); default "new"');
+
 const input = strictInput({
   prompt: promptField.describe('The task for Codex'),
   cwd: z.string(typeError('cwd must be a string: an absolute directory path.')).optional().describe('Absolute working directory (default: the server default)'),
@@ -36,6 +41,7 @@ const input = strictInput({
   allowConcurrentWrites: z.boolean(typeError('allowConcurrentWrites must be true or false.')).optional(),
   notify: notifyField,
   heartbeatSeconds: heartbeatField,
+  heartbeatStyle: heartbeatStyleField,
 });
 
 const output = z.object({
@@ -86,6 +92,7 @@ export const launchTool = defineTool({
         newTurn(1, now.toISOString(), {
           timeoutSeconds: args.timeoutSeconds ?? 7200,
           heartbeatSeconds: args.heartbeatSeconds ?? config.heartbeatSeconds,
+          heartbeatStyle: args.heartbeatStyle ?? 'new',
           maxTokens: args.maxTokens ?? null,
           notify: resolveRoute(args.notify, config),
         }),

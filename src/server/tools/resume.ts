@@ -6,7 +6,7 @@ import { isActive, latestTurn, newTurn } from '../../store/session.ts';
 import { checkWorkingDirectory, promptField, requireSession, sessionIdField, strictInput, timeoutField } from '../inputs.ts';
 import { resolveRoute } from '../route.ts';
 import { defineTool } from '../tool.ts';
-import { enqueueTurn, heartbeatField, notifyField } from './launch.ts';
+import { enqueueTurn, heartbeatField, heartbeatStyleField, notifyField } from './launch.ts';
 
 const input = strictInput({
   sessionId: sessionIdField,
@@ -14,6 +14,7 @@ const input = strictInput({
   timeoutSeconds: timeoutField.optional().describe('Default: the previous turn\'s timeout'),
   notify: notifyField,
   heartbeatSeconds: heartbeatField,
+  heartbeatStyle: heartbeatStyleField,
 });
 
 const output = z.object({
@@ -52,6 +53,7 @@ export const resumeTool = defineTool({
     const turn = newTurn(session.turns.length + 1, now, {
       timeoutSeconds: args.timeoutSeconds ?? previous.timeoutSeconds,
       heartbeatSeconds: args.heartbeatSeconds ?? previous.heartbeatSeconds,
+      heartbeatStyle: args.heartbeatStyle ?? previous.heartbeatStyle,
       maxTokens: previous.maxTokens,
       notify: args.notify === undefined ? previous.notify : resolveRoute(args.notify, deps.config),
     });
