@@ -47,7 +47,8 @@ interface Job {
  * selected sessions will be due again, or null when nothing is left to send.
  */
 export async function deliverDue(registry: Registry, send: Send, sessionId?: string): Promise<number | null> {
-  if (!hasWork(await registry.read(), sessionId, Date.now())) return nextDue(await registry.read(), sessionId);
+  const snapshot = await registry.read();
+  if (!hasWork(snapshot, sessionId, Date.now())) return nextDue(snapshot, sessionId);
   for (;;) {
     const job = await registry.update((data) => claimNext(data, sessionId, Date.now()));
     if (!job) break;

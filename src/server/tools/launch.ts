@@ -44,7 +44,8 @@ const input = strictInput({
   heartbeatStyle: heartbeatStyleField,
 });
 
-const output = z.object({
+/** What launch and resume answer: the turn that was queued or started. */
+export const turnStartedSchema = z.object({
   sessionId: z.string(),
   turn: z.number(),
   status: z.enum(['running', 'queued']),
@@ -59,7 +60,7 @@ export const launchTool = defineTool({
   description:
     'Start a Codex CLI task in the background and return at once with a sessionId. Follow it with codex_status (waitSeconds to wait) and read the answer with codex_result.',
   inputSchema: input,
-  outputSchema: output,
+  outputSchema: turnStartedSchema,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async handler(args, deps) {
     const { config, registry, paths } = deps;

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { UserError } from '../../errors.ts';
 import { reconcileAndStart } from '../../notify/housekeeping.ts';
 import type { RegistryData } from '../../store/registry.ts';
@@ -6,7 +5,7 @@ import { isActive, latestTurn, newTurn } from '../../store/session.ts';
 import { checkWorkingDirectory, promptField, requireSession, sessionIdField, strictInput, timeoutField } from '../inputs.ts';
 import { resolveRoute } from '../route.ts';
 import { defineTool } from '../tool.ts';
-import { enqueueTurn, heartbeatField, heartbeatStyleField, notifyField } from './launch.ts';
+import { enqueueTurn, heartbeatField, heartbeatStyleField, notifyField, turnStartedSchema } from './launch.ts';
 
 const input = strictInput({
   sessionId: sessionIdField,
@@ -15,15 +14,6 @@ const input = strictInput({
   notify: notifyField,
   heartbeatSeconds: heartbeatField,
   heartbeatStyle: heartbeatStyleField,
-});
-
-const output = z.object({
-  sessionId: z.string(),
-  turn: z.number(),
-  status: z.enum(['running', 'queued']),
-  cwd: z.string(),
-  label: z.string().nullable(),
-  createdAt: z.string(),
 });
 
 const stillRunning = (id: string) =>
@@ -35,7 +25,7 @@ export const resumeTool = defineTool({
   description:
     'Send a follow-up prompt to a finished session: Codex continues the same thread, in the same cwd and sandbox, as a new turn.',
   inputSchema: input,
-  outputSchema: output,
+  outputSchema: turnStartedSchema,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async handler(args, deps) {
     await reconcileAndStart(deps);
