@@ -35,7 +35,7 @@ export class Notifier {
   enqueueFinal(session: Session, turn: Turn, text: string | null, now: string): void {
     if (!turn.notify) return;
     if (this.chatRoute(turn)) enqueue(session, turn, 'final', finalMessage(session, turn, text), now);
-    if (this.gateway.canWake || this.#wakeMode === 'sessions_send') enqueue(session, turn, 'wake', wakeMessage(session, turn, text), now);
+    if (this.gateway.canWake || this.#wakeMode === 'sessions_send') enqueue(session, turn, 'wake', wakeMessage(session, turn, text), now, this.#wakeMode);
   }
 
   sendChat(route: Route, message: string): Promise<Delivery> {
@@ -51,11 +51,11 @@ export class Notifier {
     const route = session.turns[entry.turn - 1]?.notify;
     if (!route) return { ok: false, httpStatus: null, error: 'the turn has no notification route', retryable: false, body: null };
     if (entry.kind !== 'wake') return this.sendChat(route, entry.text);
-    return this.#wake(session, route, entry.turn, entry.text);
+    return this.#wake(session, route, entry.turn, entry.text, entry.via ?? this.#wakeMode);
   };
 
-  async #wake(session: Session, route: Route, turn: number, text: string): Promise<Delivery & { warning?: string }> {
-    if (this.#wakeMode === 'sessions_send' && route.sessionKey) {
+  async #wake(session: Session, route: Route, turn: number, text: string, via: Config['gateway']['wake']): Promise<Delivery & { warning?: string }> {
+    if (via === 'sessions_send' && route.sessionKey) {
       return this.gateway.invoke('sessions_send', { sessionKey: route.sessionKey, message: text, timeoutSeconds: 0 });
     }
     if (!route.sessionKey) return this.gateway.hook('/hooks/wake', mainSessionWakeBody(text));

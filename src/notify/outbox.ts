@@ -22,11 +22,11 @@ export function backoffMs(attempts: number, random = Math.random): number {
   return Math.round(base * (0.5 + random() * 0.5));
 }
 
-export function enqueue(session: Session, turn: Turn, kind: OutboxEntry['kind'], text: string, now: string): void {
+export function enqueue(session: Session, turn: Turn, kind: OutboxEntry['kind'], text: string, now: string, via?: OutboxEntry['via']): void {
   session.outbox ??= [];
   const id = `${turn.turn}:${kind}`;
   if (session.outbox.some((entry) => entry.id === id)) return; // One per kind and turn, whoever enqueues.
-  session.outbox.push({ id, kind, turn: turn.turn, text, state: 'pending', attempts: 0, maxAttempts: MAX_ATTEMPTS[kind], nextAttemptAt: now, claim: null });
+  session.outbox.push({ id, kind, turn: turn.turn, text, ...(via ? { via } : {}), state: 'pending', attempts: 0, maxAttempts: MAX_ATTEMPTS[kind], nextAttemptAt: now, claim: null });
 }
 
 export function recordNotification(session: Session, record: NotificationRecord): void {

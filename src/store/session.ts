@@ -90,6 +90,8 @@ export const outboxEntrySchema = z.object({
   kind: z.enum(['launch', 'final', 'wake']),
   turn: z.number(),
   text: z.string(),
+  /** For wakes: the path chosen by the process that queued it, so any process sends it the same way. */
+  via: z.enum(['hooks', 'sessions_send']).optional(),
   state: z.enum(['pending', 'sending', 'sent', 'failed']),
   attempts: z.number(),
   maxAttempts: z.number(),

@@ -115,6 +115,33 @@ describe('OpenClaw notifications through a fake gateway', { concurrency: 1 }, ()
     assert.match(gateway.messages().at(-1)!, /^🛑 Codex cancelled[\s\S]*not needed any more/);
   });
 
+  test('⏰ timed out', async () => {
+    const launched = await client.ok('codex_launch', { prompt: '@sleep 60000', notify: ROUTE, heartbeatSeconds: 0, timeoutSeconds: 10 });
+    await client.waitFor(launched.sessionId, isFinished, 30_000);
+    await settled(launched.sessionId);
+    assert.match(gateway.messages().at(-1)!, /^⏰ Codex timed out[\s\S]*Timed out after 10 s/);
+  });
+
+  test('CODEX_DELEGATE_WAKE=sessions_send wakes through /tools/invoke and checks the body', async () => {
+    gateway.allowSessionsSend = true;
+    const other = await startClient({ ...world.env, CODEX_DELEGATE_WAKE: 'sessions_send' });
+    try {
+      const good = await other.ok('codex_launch', { prompt: '@reply ok', notify: { ...ROUTE, sessionKey: 'agent:main:main' }, heartbeatSeconds: 0 });
+      const bad = await other.ok('codex_launch', { prompt: '@reply ok', notify: { ...ROUTE, sessionKey: 'nope' }, heartbeatSeconds: 0, sandbox: 'read-only' });
+      const [okStatus, badStatus] = [await settled(good.sessionId), await settled(bad.sessionId)];
+      const wake = (s: any) => s.notifications.find((n: any) => n.kind === 'wake');
+      assert.equal(wake(okStatus).ok, true);
+      const sent = gateway.calls.find((c) => c.body?.tool === 'sessions_send' && c.body.args.sessionKey === 'agent:main:main')!;
+      assert.equal(sent.body.args.timeoutSeconds, 0);
+      // An unknown session answers HTTP 200 with status "error": still a failure.
+      assert.equal(wake(badStatus).ok, false);
+      assert.equal(wake(badStatus).httpStatus, 200);
+    } finally {
+      gateway.allowSessionsSend = false;
+      await other.close();
+    }
+  });
+
   test('a refused sessionKey (OpenClaw default config) falls back to the plain wake and says how to fix it', async () => {
     const launched = await client.ok('codex_launch', { prompt: '@reply ok', notify: { ...ROUTE, sessionKey: 'agent:main:main' }, heartbeatSeconds: 0 });
     const status = await settled(launched.sessionId);

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CHANNEL_LIMIT, finalMessage, heartbeatMessage, idleDot, launchMessage, wakeMessage } from '../../src/notify/messages.ts';
+import { newTurn, type Session, type Status } from '../../src/store/session.ts';
+
+function session(status: Status, error: string | null = null): Session {
+  const turn = newTurn(1, '2026-11-26T10:00:00.000Z', { timeoutSeconds: 600, heartbeatSeconds: 60, heartbeatStyle: 'new', maxTokens: null, notify: null });
+  Object.assign(turn, { status, error, startedAt: '2026-11-26T10:00:00.000Z', endedAt: '2026-11-26T10:03:12.000Z', filesChanged: ['a.ts', 'b.ts'] });
+  turn.counters.commands = 12;
+  turn.usage = { inputTokens: 1000, cachedInputTokens: 0, outputTokens: 234 };
+  return { id: 'mwxf0000-00000000', label: 'fix tests', cwd: '/w', sandbox: 'workspace-write', model: 'gpt-5.5', reasoningEffort: null, allowConcurrentWrites: false, createdAt: turn.createdAt, threadId: 't', turns: [turn], outbox: [], notifications: [], notifyWarning: null };
+}
+
+test('one icon per ending, with the error or the answer preview', () => {
+  const cases: [Status, string][] = [['succeeded', '✅'], ['failed', '❌'], ['timed_out', '⏰'], ['cancelled', '🛑'], ['interrupted', '💥']];
+  for (const [status, icon] of cases) {
+    const s = session(status, status === 'succeeded' ? null : `the ${status} reason`);
+    const text = finalMessage(s, s.turns[0]!, 'The answer.');
+    assert.ok(text.startsWith(`${icon} Codex ${status.replace('_', ' ')} · fix tests · 3m 12s`), text);
+    assert.match(text, status === 'succeeded' ? /The answer\./ : new RegExp(`the ${status} reason`));
+    assert.match(text, /files: a\.ts, b\.ts · 12 cmds · 1\.2K tok/);
+    assert.match(text, /codex_result mwxf0000-00000000/);
+  }
+});
+
+test('the answer preview stops at 1500 characters and says how much is left; every text fits a channel', () => {
+  const s = session('succeeded');
+  const text = finalMessage(s, s.turns[0]!, 'x'.repeat(10_000));
+  assert.ok(text.includes(`${'x'.repeat(1499)}…`));
+  assert.match(text, /8500 more characters/);
+  const failed = session('failed', 'e'.repeat(10_000));
+  assert.ok(finalMessage(failed, failed.turns[0]!, null).length <= CHANNEL_LIMIT);
+  assert.ok(wakeMessage(failed, failed.turns[0]!, null).length <= CHANNEL_LIMIT);
+});
+
+test('launch, heartbeat and wake texts', () => {
+  const s = session('running');
+  assert.match(launchMessage(s, s.turns[0]!), /^🚀 Codex started · fix tests\ncwd: \/w\nsession: mwxf0000-00000000 · sandbox: workspace-write · model: gpt-5.5$/);
+  s.turns[0]!.activity = 'running: npm test';
+  s.turns[0]!.lastEventAt = '2026-11-26T10:02:50.000Z';
+  assert.equal(heartbeatMessage(s, s.turns[0]!, Date.parse('2026-11-26T10:03:00.000Z')), '📡 🟢 Codex · fix tests · 3m · 12 cmds · 1.2K tok · running: npm test');
+  assert.equal(idleDot('2026-11-26T10:00:00.000Z', null, Date.parse('2026-11-26T10:01:00.000Z')), '🟡');
+  assert.equal(idleDot('2026-11-26T10:00:00.000Z', null, Date.parse('2026-11-26T10:03:00.000Z')), '🔴');
+  const done = session('succeeded');
+  assert.match(wakeMessage(done, done.turns[0]!, 'All green.'), /turn 1 ended: succeeded\.\n\nAll green\.\n\nCall codex_result with sessionId "mwxf0000-00000000"/);
+});
