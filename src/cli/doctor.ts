@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { request } from 'undici';
 import { locateCodex } from '../codex/locate.ts';
 import type { Config } from '../config.ts';
 import { errorMessage } from '../errors.ts';
@@ -132,6 +131,7 @@ async function checkOpenClaw(config: Config): Promise<Check[]> {
 
 async function call(base: string, route: string, method: 'GET' | 'POST', token?: string, body?: unknown): Promise<{ status: number; detail: string }> {
   try {
+    const { request } = await import('undici');
     const response = await request(new URL(route, base), {
       method,
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },

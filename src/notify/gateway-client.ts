@@ -1,4 +1,3 @@
-import { request } from 'undici';
 import { errorMessage } from '../errors.ts';
 import type { GatewayCredentials } from './openclaw-config.ts';
 
@@ -51,6 +50,8 @@ export class GatewayClient {
   async #post(path: string, token: string | undefined, body: unknown, headers: Record<string, string> = {}): Promise<Delivery> {
     if (!token) return { ok: false, httpStatus: null, error: 'no token configured', retryable: false, body: null };
     try {
+      // Loaded on first use: most runs never notify, and undici is the largest part of a cold start.
+      const { request } = await import('undici');
       const response = await request(new URL(path, this.#credentials.url), {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
