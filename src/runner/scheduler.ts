@@ -20,8 +20,12 @@ export async function startReadyTurns(config: Config, registry: Registry, paths:
   const anyQueued = Object.values((await registry.read()).sessions).some((s) => latestTurn(s).status === 'queued');
   if (!anyQueued) return [];
   const ready = await registry.update((data) => pickReady(data, config.maxConcurrent, new Date().toISOString()));
-  for (const { sessionId, turn } of ready) spawnRunner(config, paths, sessionId, turn);
+  spawnRunners(config, paths, ready);
   return ready;
+}
+
+export function spawnRunners(config: Config, paths: Paths, ready: ReadyTurn[]): void {
+  for (const { sessionId, turn } of ready) spawnRunner(config, paths, sessionId, turn);
 }
 
 export function pickReady(data: RegistryData, maxConcurrent: number, now: string): ReadyTurn[] {

@@ -3,7 +3,7 @@ import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
 import { locateCodex } from '../../codex/locate.ts';
 import { UserError } from '../../errors.ts';
-import { startReadyTurns } from '../../runner/scheduler.ts';
+import { pickReady, spawnRunners, type ReadyTurn } from '../../runner/scheduler.ts';
 import type { RegistryData } from '../../store/registry.ts';
 import { newSessionId, newTurn, REASONING_EFFORTS, routeSchema, SANDBOXES, type Session } from '../../store/session.ts';
 import { checkWorkingDirectory, promptField, strictInput, timeoutField, typeError } from '../inputs.ts';
@@ -122,15 +122,21 @@ export async function enqueueTurn(
   const { config, registry, paths } = deps;
   const dir = paths.sessionDir(session.id);
   const promptFile = paths.turnFile(session.id, turn, 'prompt.txt');
+  let started: ReadyTurn[];
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await writeFileAtomic(promptFile, prompt, { mode: 0o600 });
-    await registry.update(record);
+    // Record and schedule in one locked write: the answer says what the scheduler decided for this
+    // very turn, and a burst of launches costs one lock cycle each, not two.
+    started = await registry.update((data) => {
+      record(data);
+      return pickReady(data, config.maxConcurrent, new Date().toISOString());
+    });
   } catch (error) {
     await rm(turn === 1 ? dir : promptFile, { recursive: true, force: true });
     throw error;
   }
-  const started = await startReadyTurns(config, registry, paths);
+  spawnRunners(config, paths, started);
   const running = started.some((t) => t.sessionId === session.id && t.turn === turn);
   return { sessionId: session.id, turn, status: running ? ('running' as const) : ('queued' as const), cwd: session.cwd };
 }

@@ -1,0 +1,36 @@
+import { loadConfig } from '../config.ts';
+import { errorMessage } from '../errors.ts';
+import { makePaths } from '../store/paths.ts';
+import { Registry } from '../store/registry.ts';
+import { runTurn } from './run-turn.ts';
+import { deliverLeftovers, reconcileAndStart } from '../notify/housekeeping.ts';
+import { Notifier } from '../notify/notifier.ts';
+
+/**
+ * The detached runner: `main <state dir> <session id> <turn>`.
+ * Nothing secret is on this command line; the environment carries the rest.
+ */
+const log = (message: string) => process.stderr.write(`${new Date().toISOString()} [runner ${process.pid}] ${message}\n`);
+
+async function main(): Promise<void> {
+  const [home, sessionId, turnArg] = process.argv.slice(2);
+  if (!home || !sessionId || !turnArg) throw new Error('usage: runner <state dir> <session id> <turn>');
+  const config = loadConfig({ ...process.env, CODEX_DELEGATE_HOME: home });
+  const paths = makePaths(home);
+  const registry = new Registry(paths, log);
+  const notifier = Notifier.fromConfig(config);
+  const deps = { config, registry, paths, notifier, log };
+  await runTurn(deps, sessionId, Number(turnArg));
+  // Our slot is free: start what waits in the queue (even with no server running), and
+  // finish what crashed runners left behind.
+  await reconcileAndStart(deps);
+  await deliverLeftovers(deps);
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    log(`runner failed: ${errorMessage(error)}`);
+    process.exit(1);
+  },
+);
