@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Paths } from '../store/paths.ts';
 import type { Registry, RegistryData } from '../store/registry.ts';
+import { activeSessions, queueOrder } from '../store/queries.ts';
 import { latestTurn, type Session } from '../store/session.ts';
 import { spawnRunner } from './start-runner.ts';
 
@@ -17,7 +18,7 @@ export interface ReadyTurn {
  */
 export async function startReadyTurns(config: Config, registry: Registry, paths: Paths): Promise<ReadyTurn[]> {
   // Lock-free look first: most calls find nothing queued and must not cost a write.
-  const anyQueued = Object.values((await registry.read()).sessions).some((s) => latestTurn(s).status === 'queued');
+  const anyQueued = activeSessions(await registry.read()).some((s) => latestTurn(s).status === 'queued');
   if (!anyQueued) return [];
   const ready = await registry.update((data) => pickReady(data, config.maxConcurrent, new Date().toISOString()));
   spawnRunners(config, paths, ready);
@@ -31,9 +32,7 @@ export function spawnRunners(config: Config, paths: Paths, ready: ReadyTurn[]): 
 export function pickReady(data: RegistryData, maxConcurrent: number, now: string): ReadyTurn[] {
   const sessions = Object.values(data.sessions);
   const running = sessions.filter((s) => latestTurn(s).status === 'running');
-  const queued = sessions
-    .filter((s) => latestTurn(s).status === 'queued')
-    .sort((a, b) => latestTurn(a).createdAt.localeCompare(latestTurn(b).createdAt) || a.id.localeCompare(b.id));
+  const queued = queueOrder(sessions);
   const ready: ReadyTurn[] = [];
   for (const session of queued) {
     const turn = latestTurn(session);

@@ -2,6 +2,7 @@ import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/serv
 import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { errorMessage } from '../errors.ts';
 import { latestTurn, SESSION_ID_PATTERN, type Session } from '../store/session.ts';
+import { sessionsNewestFirst } from '../store/queries.ts';
 import { readTail } from '../store/read-tail.ts';
 import { readTurnText } from '../store/turn-text.ts';
 import { requireSession } from './inputs.ts';
@@ -25,9 +26,7 @@ export function registerResources(server: McpServer, deps: ToolDeps): void {
     return ids.filter((id) => id.startsWith(value)).sort().reverse().slice(0, 100);
   };
   const list = async () => {
-    const sessions = Object.values((await deps.registry.read()).sessions)
-      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
-      .slice(0, 50);
+    const sessions = sessionsNewestFirst(await deps.registry.read()).slice(0, 50);
     return {
       resources: sessions.map((s) => ({
         uri: `codex://sessions/${s.id}`,

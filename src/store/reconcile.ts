@@ -1,5 +1,6 @@
 import { isProcessAlive, killOrphanedGroup } from '../runner/process-group.ts';
-import type { Registry, RegistryData } from './registry.ts';
+import { activeSessions } from './queries.ts';
+import type { Registry } from './registry.ts';
 import { latestTurn, type Session, type Turn } from './session.ts';
 import { finishTurn } from './transitions.ts';
 
@@ -20,9 +21,9 @@ export interface Interrupted {
 export type OnInterrupted = (session: Session, turn: Turn, now: string) => void;
 
 export async function reconcile(registry: Registry, onInterrupted?: OnInterrupted, now = Date.now()): Promise<Interrupted[]> {
-  if (findDead(await registry.read(), now).length === 0) return [];
+  if (findDead(activeSessions(await registry.read()), now).length === 0) return [];
   return registry.update((data) => {
-    const dead = findDead(data, now);
+    const dead = findDead(Object.values(data.sessions), now);
     for (const { sessionId, turn } of dead) {
       const session = data.sessions[sessionId]!;
       const record = session.turns[turn - 1]!;
@@ -47,9 +48,9 @@ export async function reconcile(registry: Registry, onInterrupted?: OnInterrupte
   });
 }
 
-function findDead(data: RegistryData, now: number): Interrupted[] {
+function findDead(sessions: Session[], now: number): Interrupted[] {
   const dead: Interrupted[] = [];
-  for (const session of Object.values(data.sessions)) {
+  for (const session of sessions) {
     const turn = latestTurn(session);
     if (turn.status === 'running' && runnerIsGone(turn, now)) dead.push({ sessionId: session.id, turn: turn.turn });
   }

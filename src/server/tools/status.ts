@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { errorMessage } from '../../errors.ts';
 import { deliverLeftovers, reconcileAndStart } from '../../notify/housekeeping.ts';
-import type { RegistryData } from '../../store/registry.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { activeSessions, queueOrder, sessionsNewestFirst } from '../../store/queries.ts';
 import { isActive, latestTurn, sessionSchema, STATUSES, type Session } from '../../store/session.ts';
 import { requireSession, sessionIdField, strictInput, typeError } from '../inputs.ts';
 import { defineTool, type ToolDeps, type ToolRequest } from '../tool.ts';
@@ -43,15 +43,14 @@ export const statusTool = defineTool({
     deliverLeftovers(deps).catch((error) => deps.log(`notify: ${errorMessage(error)}`));
     const now = Date.now();
     const data = await deps.registry.read();
-    const positions = queuePositions(data);
+    const positions = new Map(queueOrder(activeSessions(data)).map((s, index) => [s.id, index + 1]));
     if (args.sessionId) {
       let session = await requireSession(deps.registry, args.sessionId);
       if (args.waitSeconds) session = await waitWhileActive(deps, session, args.waitSeconds * 1000, request);
       return toStatusView(session, Date.now(), positions.get(session.id) ?? null);
     }
-    const sessions = Object.values(data.sessions)
-      .filter((s) => !args.status || latestTurn(s).status === args.status)
-      .sort(newestFirst)
+    const newest = sessionsNewestFirst(data);
+    const sessions = (args.status ? newest.filter((s) => latestTurn(s).status === args.status) : newest)
       .slice(0, args.limit ?? 20)
       .map((raw) => {
         const session = sessionSchema.parse(raw);
@@ -99,14 +98,3 @@ async function waitWhileActive(deps: ToolDeps, session: Session, waitMs: number,
   return current;
 }
 
-function newestFirst(a: Session, b: Session): number {
-  return b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);
-}
-
-/** 1-based positions of queued sessions, in the order the scheduler will start them. */
-function queuePositions(data: RegistryData): Map<string, number> {
-  const queued = Object.values(data.sessions)
-    .filter((s) => latestTurn(s).status === 'queued')
-    .sort((a, b) => latestTurn(a).createdAt.localeCompare(latestTurn(b).createdAt) || a.id.localeCompare(b.id));
-  return new Map(queued.map((s, index) => [s.id, index + 1]));
-}
