@@ -1,4 +1,4 @@
-import writeFileAtomic from 'write-file-atomic';
+import { writePrivateFile } from '../store/private-file.ts';
 import type { Progress } from '../codex/fold-events.ts';
 import type { Registry } from '../store/registry.ts';
 import { applyProgress, findTurn } from '../store/transitions.ts';
@@ -66,7 +66,7 @@ export class ProgressWriter {
     const message = pending.progress.lastMessage;
     if (message !== null && message !== this.#writtenMessage) {
       // The answer so far, for codex_result while the turn runs; kept out of the registry, which stays small.
-      await writeFileAtomic(this.#messageFile, message, { mode: 0o600 });
+      await writePrivateFile(this.#messageFile, message);
       this.#writtenMessage = message;
     }
     await this.#registry.update((data) => {

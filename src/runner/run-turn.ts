@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { chmod, open, readFile } from 'node:fs/promises';
-import writeFileAtomic from 'write-file-atomic';
+import { writePrivateFile } from '../store/private-file.ts';
 import { buildCodexArgs, buildCodexEnv } from '../codex/command.ts';
 import { parseEventLine } from '../codex/events.ts';
 import { foldEvent, initialProgress, type Progress } from '../codex/fold-events.ts';
@@ -84,7 +84,7 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
     const bin = await locateCodex(deps.config.codexBin, deps.config.env);
     const prompt = await readFile(file('prompt.txt'), 'utf8');
     // Codex's -o file is created by Codex with the umask's mode: make it ours (empty, 0600) first.
-    await writeFileAtomic(file('last-message.txt'), '', { mode: 0o600 });
+    await writePrivateFile(file('last-message.txt'), '');
     await (await open(file('stderr.log'), 'a', 0o600)).close();
     // A cancel that arrived while we were getting ready must not start Codex after all.
     if (stopSignal !== null) throw new Error(`stopped by ${stopSignal} before Codex started`);

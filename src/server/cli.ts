@@ -1,5 +1,4 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { formatChecks, runDoctor } from '../cli/doctor.ts';
 import { HELP } from '../cli/help.ts';
 import { loadConfig } from '../config.ts';
 import { errorMessage } from '../errors.ts';
@@ -26,6 +25,8 @@ async function main(argv: string[]): Promise<void> {
   }
   const config = loadConfig();
   if (argv[0] === 'doctor') {
+    // Loaded only here: the doctor pulls in execa, which the server itself never needs.
+    const { formatChecks, runDoctor } = await import('../cli/doctor.ts');
     const checks = await runDoctor(config);
     process.stdout.write(`codex-delegate-mcp ${VERSION} doctor\n${formatChecks(checks)}\n`);
     process.exitCode = checks.some((c) => c.state === 'fail') ? 1 : 0;

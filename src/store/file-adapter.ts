@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import writeFileAtomic from 'write-file-atomic';
+import { writePrivateFile } from './private-file.ts';
 import type { Adapter } from 'lowdb';
 
 /** The registry file exists but is not JSON: somebody has to move it aside, never overwrite it. */
@@ -16,8 +16,8 @@ export class CorruptFileError extends Error {
 /**
  * A lowdb adapter that writes atomically with mode 0600. lowdb's own JSONFile
  * (steno) writes through one fixed temp name with the default mode, which two
- * processes can collide on; write-file-atomic uses a unique temp file per
- * write, fsyncs and renames, and chmods regardless of umask.
+ * processes can collide on; writePrivateFile (write-file-atomic) uses a unique
+ * temp file per write, fsyncs and renames, and chmods regardless of umask.
  */
 export class PrivateJsonFile<T> implements Adapter<T> {
   readonly #file: string;
@@ -42,6 +42,6 @@ export class PrivateJsonFile<T> implements Adapter<T> {
   }
 
   async write(data: T): Promise<void> {
-    await writeFileAtomic(this.#file, JSON.stringify(data), { mode: 0o600 });
+    await writePrivateFile(this.#file, JSON.stringify(data));
   }
 }

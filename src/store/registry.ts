@@ -1,6 +1,5 @@
 import { rename, stat } from 'node:fs/promises';
 import { Low } from 'lowdb';
-import lockfile from 'proper-lockfile';
 import { CorruptFileError, PrivateJsonFile } from './file-adapter.ts';
 import type { Paths } from './paths.ts';
 import { sessionSchema, type Session } from './session.ts';
@@ -72,6 +71,8 @@ export class Registry {
 
   /** Runs `mutate` on the freshest data under the cross-process lock and persists the result. */
   async update<T>(mutate: (data: RegistryData) => T): Promise<T> {
+    // Loaded on the first write: answering initialize and tools/list needs no lock.
+    const { default: lockfile } = await import('proper-lockfile');
     const release = await lockfile.lock(this.paths.registry, {
       ...LOCK_OPTIONS,
       lockfilePath: this.paths.lock,

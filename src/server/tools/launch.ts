@@ -1,5 +1,5 @@
 import { mkdir, rm } from 'node:fs/promises';
-import writeFileAtomic from 'write-file-atomic';
+import { writePrivateFile } from '../../store/private-file.ts';
 import { z } from 'zod';
 import { locateCodex } from '../../codex/locate.ts';
 import { UserError } from '../../errors.ts';
@@ -125,7 +125,7 @@ export async function enqueueTurn(
   let started: ReadyTurn[];
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    await writeFileAtomic(promptFile, prompt, { mode: 0o600 });
+    await writePrivateFile(promptFile, prompt);
     // Record and schedule in one locked write: the answer says what the scheduler decided for this
     // very turn, and a burst of launches costs one lock cycle each, not two.
     started = await registry.update((data) => {
