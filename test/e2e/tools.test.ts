@@ -49,6 +49,14 @@ describe('the five tools over stdio, driving the real Codex binary', { concurren
     assert.equal(result.nextOffset, null);
   });
 
+  test('notify without any OpenClaw token: the run works by polling and the status says why nothing is sent', async () => {
+    const launched = await client.ok('codex_launch', { prompt: '@reply polled', notify: { channel: 'telegram', target: '1' }, sandbox: 'read-only' });
+    const status = await client.waitFor(launched.sessionId, isFinished);
+    assert.equal(status.status, 'succeeded');
+    assert.match(status.notifyWarning, /no OpenClaw token is configured.*poll with codex_status/);
+    assert.deepEqual(status.notifications, []);
+  });
+
   test('a shell command and a file written in the workspace', async () => {
     const launched = await client.ok('codex_launch', { prompt: 'make a file\n@run echo from-codex\n@write note.txt hello file' });
     const status = await client.waitFor(launched.sessionId, isFinished);

@@ -63,7 +63,7 @@ export const launchTool = defineTool({
   outputSchema: turnStartedSchema,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async handler(args, deps) {
-    const { config, registry, paths } = deps;
+    const { config, registry } = deps;
     const cwd = await checkWorkingDirectory(args.cwd ?? config.defaultCwd);
     const sandbox = args.sandbox ?? 'workspace-write';
     if (sandbox === 'danger-full-access' && !config.allowDanger) {
@@ -76,6 +76,7 @@ export const launchTool = defineTool({
     await registry.init();
 
     const now = new Date();
+    const route = resolveRoute(args.notify, config);
     const session: Session = {
       id: newSessionId(now.getTime()),
       label: args.label ?? null,
@@ -88,14 +89,17 @@ export const launchTool = defineTool({
       threadId: null,
       outbox: [],
       notifications: [],
-      notifyWarning: null,
+      notifyWarning:
+        route && !deps.notifier
+          ? 'notify was given, but no OpenClaw token is configured (OPENCLAW_GATEWAY_TOKEN / OPENCLAW_HOOKS_TOKEN, or gateway.auth.token / hooks.token in openclaw.json): poll with codex_status instead.'
+          : null,
       turns: [
         newTurn(1, now.toISOString(), {
           timeoutSeconds: args.timeoutSeconds ?? 7200,
           heartbeatSeconds: args.heartbeatSeconds ?? config.heartbeatSeconds,
           heartbeatStyle: args.heartbeatStyle ?? 'new',
           maxTokens: args.maxTokens ?? null,
-          notify: resolveRoute(args.notify, config),
+          notify: route,
         }),
       ],
     };
