@@ -115,6 +115,16 @@ describe('OpenClaw notifications through a fake gateway', { concurrency: 1 }, ()
     assert.match(gateway.messages().at(-1)!, /^🛑 Codex cancelled[\s\S]*not needed any more/);
   });
 
+  test('🛑 for a turn cancelled while still queued', async () => {
+    const writer = await client.ok('codex_launch', { prompt: '@sleep 2000\n@reply first', notify: false });
+    const queued = await client.ok('codex_launch', { prompt: '@reply never runs', label: 'waiting writer', notify: ROUTE, heartbeatSeconds: 0 });
+    assert.equal(queued.status, 'queued');
+    await client.ok('codex_cancel', { sessionId: queued.sessionId, reason: 'no longer needed' });
+    await waitUntil(() => gateway.messages().some((m) => m.startsWith('🛑') && m.includes('waiting writer')), 10_000, 'the 🛑');
+    assert.match(gateway.messages().find((m) => m.includes('waiting writer'))!, /no longer needed/);
+    await client.waitFor(writer.sessionId, isFinished);
+  });
+
   test('⏰ timed out', async () => {
     const launched = await client.ok('codex_launch', { prompt: '@sleep 60000', notify: ROUTE, heartbeatSeconds: 0, timeoutSeconds: 10 });
     await client.waitFor(launched.sessionId, isFinished, 30_000);

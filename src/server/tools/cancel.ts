@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { signalGroup } from '../../runner/process-group.ts';
 import { startReadyTurns } from '../../runner/scheduler.ts';
-import { reconcileAndStart } from '../../notify/housekeeping.ts';
+import { errorMessage } from '../../errors.ts';
+import { deliverLeftovers, reconcileAndStart } from '../../notify/housekeeping.ts';
 import { isActive, latestTurn, STATUSES } from '../../store/session.ts';
 import { finishTurn } from '../../store/transitions.ts';
 import { requireSession, sessionIdField, strictInput, typeError } from '../inputs.ts';
@@ -41,19 +42,24 @@ export const cancelTool = defineTool({
       return { sessionId: session.id, turn: turnNo, status: latestTurn(session).status, alreadyFinished: true };
     }
     const action = await deps.registry.update((data): Action => {
-      const turn = data.sessions[session.id]?.turns[turnNo - 1];
-      if (!turn || !isActive(turn.status)) return { kind: 'finished' };
+      const current = data.sessions[session.id];
+      const turn = current?.turns[turnNo - 1];
+      if (!current || !turn || !isActive(turn.status)) return { kind: 'finished' };
       turn.cancel = { at: new Date().toISOString(), reason };
       // Without a runner there is no process to stop: the turn ends here. With one, the runner
       // records the end once Codex is down, so the result and notifications come from one place.
       if (!turn.runner) {
         finishTurn(turn, { status: 'cancelled', exitCode: null, error: `Cancelled: ${reason}`, errorKind: 'cancelled', resultChars: null }, turn.cancel.at);
+        deps.notifier?.enqueueFinal(current, turn, null, turn.cancel.at);
         return { kind: 'done' };
       }
       return { kind: 'signal', pgid: turn.runner.pid };
     });
     if (action.kind === 'signal') signalGroup(action.pgid, 'SIGTERM');
-    if (action.kind === 'done') await startReadyTurns(deps.config, deps.registry, deps.paths);
+    if (action.kind === 'done') {
+      await startReadyTurns(deps.config, deps.registry, deps.paths);
+      deliverLeftovers(deps).catch((error) => deps.log(`notify: ${errorMessage(error)}`));
+    }
     const status = action.kind === 'signal' ? await settle(deps, session.id, turnNo) : (await requireSession(deps.registry, session.id)).turns[turnNo - 1]!.status;
     return { sessionId: session.id, turn: turnNo, status, alreadyFinished: action.kind === 'finished' };
   },
