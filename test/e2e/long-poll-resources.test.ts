@@ -1,27 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { createWorld, type World } from '../support/harness.ts';
-import { isFinished, startClient, type TestClient } from '../support/mcp-client.ts';
+import { isFinished, sharedWorldClient } from '../support/mcp-client.ts';
 import { waitUntil } from '../support/processes.ts';
 
 describe('for agents without push: long-poll and resources', { concurrency: 1 }, () => {
-  let world: World;
-  let client: TestClient;
-  before(async () => {
-    world = await createWorld();
-    client = await startClient(world.env);
-  });
-  after(async () => {
-    await client?.close();
-    await world?.close();
-  });
+  const shared = sharedWorldClient();
 
   test('waitSeconds answers as soon as the session finishes, with progress notifications on the way', async () => {
-    const launched = await client.ok('codex_launch', { prompt: '@sleep 6000\n@reply waited for it' });
+    const launched = await shared.client.ok('codex_launch', { prompt: '@sleep 6000\n@reply waited for it' });
     const progress: string[] = [];
     const started = Date.now();
-    const result = await client.client.callTool(
+    const result = await shared.client.client.callTool(
       { name: 'codex_status', arguments: { sessionId: launched.sessionId, waitSeconds: 40 } },
       undefined,
       { onprogress: (p) => void progress.push(String(p.message)), timeout: 60_000 },
@@ -35,33 +25,33 @@ describe('for agents without push: long-poll and resources', { concurrency: 1 },
   });
 
   test('waitSeconds returns when the time is up, and stops at once when the client cancels', async () => {
-    const launched = await client.ok('codex_launch', { prompt: '@sleep 30000' });
+    const launched = await shared.client.ok('codex_launch', { prompt: '@sleep 30000' });
     let started = Date.now();
-    const timedOut = await client.ok('codex_status', { sessionId: launched.sessionId, waitSeconds: 1 });
+    const timedOut = await shared.client.ok('codex_status', { sessionId: launched.sessionId, waitSeconds: 1 });
     assert.equal(timedOut.status, 'running');
     assert.ok(Date.now() - started >= 950 && Date.now() - started < 5000);
     const controller = new AbortController();
     started = Date.now();
-    const call = client.client.callTool({ name: 'codex_status', arguments: { sessionId: launched.sessionId, waitSeconds: 50 } }, undefined, { signal: controller.signal });
+    const call = shared.client.client.callTool({ name: 'codex_status', arguments: { sessionId: launched.sessionId, waitSeconds: 50 } }, undefined, { signal: controller.signal });
     setTimeout(() => controller.abort(), 300);
     await assert.rejects(call);
     // The server stopped waiting: a new call is answered at once.
     const quick = Date.now();
-    await client.ok('codex_status', { sessionId: launched.sessionId });
+    await shared.client.ok('codex_status', { sessionId: launched.sessionId });
     assert.ok(Date.now() - quick < 2000);
-    await client.ok('codex_cancel', { sessionId: launched.sessionId });
+    await shared.client.ok('codex_cancel', { sessionId: launched.sessionId });
   });
 
   const readText = async (uri: string) => {
-    const content = (await client.client.readResource({ uri })).contents[0]!;
+    const content = (await shared.client.client.readResource({ uri })).contents[0]!;
     return 'text' in content ? content.text : '';
   };
 
   test('sessions are resources: status JSON, result text, recent events, with completion', async () => {
-    const launched = await client.ok('codex_launch', { prompt: '@reply resource answer', label: 'res' });
-    await client.waitFor(launched.sessionId, isFinished);
+    const launched = await shared.client.ok('codex_launch', { prompt: '@reply resource answer', label: 'res' });
+    await shared.client.waitFor(launched.sessionId, isFinished);
     const uri = `codex://sessions/${launched.sessionId}`;
-    const { resources } = await client.client.listResources();
+    const { resources } = await shared.client.client.listResources();
     assert.ok(resources.some((r) => r.uri === uri && r.name === 'res'));
     const status = JSON.parse(await readText(uri));
     assert.equal(status.status, 'succeeded');
@@ -69,22 +59,22 @@ describe('for agents without push: long-poll and resources', { concurrency: 1 },
     const events = (await readText(`${uri}/events`)).split('\n');
     assert.equal(JSON.parse(events[0]!).type, 'thread.started');
     assert.equal(JSON.parse(events.at(-1)!).type, 'turn.completed');
-    const completion = await client.client.complete({
+    const completion = await shared.client.client.complete({
       ref: { type: 'ref/resource', uri: 'codex://sessions/{sessionId}' },
       argument: { name: 'sessionId', value: launched.sessionId.slice(0, 4) },
     });
     assert.ok(completion.completion.values.includes(launched.sessionId));
-    await assert.rejects(client.client.readResource({ uri: 'codex://sessions/..%2F..%2Fetc' }));
+    await assert.rejects(shared.client.client.readResource({ uri: 'codex://sessions/..%2F..%2Fetc' }));
   });
 
   test('subscribers hear when a session changes state', async () => {
-    const launched = await client.ok('codex_launch', { prompt: '@sleep 1000\n@reply done' });
+    const launched = await shared.client.ok('codex_launch', { prompt: '@sleep 1000\n@reply done' });
     const updates: string[] = [];
-    client.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push(n.params.uri));
+    shared.client.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push(n.params.uri));
     const uri = `codex://sessions/${launched.sessionId}`;
-    await client.client.subscribeResource({ uri });
+    await shared.client.client.subscribeResource({ uri });
     await waitUntil(() => updates.includes(uri), 15_000, 'a resources/updated notification');
-    await client.client.unsubscribeResource({ uri });
-    assert.equal((await client.ok('codex_status', { sessionId: launched.sessionId })).status, 'succeeded');
+    await shared.client.client.unsubscribeResource({ uri });
+    assert.equal((await shared.client.ok('codex_status', { sessionId: launched.sessionId })).status, 'succeeded');
   });
 });

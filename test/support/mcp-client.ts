@@ -3,7 +3,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ROOT } from './harness.ts';
+import { after, before } from 'node:test';
+import { createWorld, ROOT, type World } from './harness.ts';
 
 export const SERVER_MAIN = path.join(ROOT, 'dist', 'server', 'main.js');
 
@@ -48,3 +49,20 @@ export async function startClient(env: Record<string, string>): Promise<TestClie
 }
 
 export const isFinished = (status: string) => status !== 'queued' && status !== 'running';
+
+/**
+ * A world and a client shared by the tests of one describe block: created
+ * before them, closed after. Read `.world` and `.client` inside the tests.
+ */
+export function sharedWorldClient(extraEnv: Record<string, string> = {}): { world: World; client: TestClient } {
+  const shared = {} as { world: World; client: TestClient };
+  before(async () => {
+    shared.world = await createWorld(extraEnv);
+    shared.client = await startClient(shared.world.env);
+  });
+  after(async () => {
+    await shared.client?.close();
+    await shared.world?.close();
+  });
+  return shared;
+}
