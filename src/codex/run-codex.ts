@@ -28,7 +28,8 @@ export interface StartCodexOptions {
 /**
  * Starts `codex exec`. The prompt is written to stdin and stdin closed (Codex
  * reads a piped stdin to EOF before it starts). Codex stays in the caller's
- * process group, so a signal to the group reaches it and all its children.
+ * process group, so a signal to the group reaches it and its unsandboxed children
+ * (sandboxed commands run under bubblewrap in their own session and die with Codex).
  */
 export function startCodex(options: StartCodexOptions): CodexProcess {
   const child = execa(options.bin, options.args, {

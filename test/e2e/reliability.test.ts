@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { startFakeGateway } from '../support/fake-gateway.ts';
 import { createWorld } from '../support/harness.ts';
 import { isFinished, startClient } from '../support/mcp-client.ts';
-import { isAlive, readSessionRecord, waitGroupGone, waitUntil } from '../support/processes.ts';
+import { isAlive, processesWith, readSessionRecord, waitGroupGone, waitUntil } from '../support/processes.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -26,7 +26,7 @@ describe('crashes and orphans', { concurrency: 1 }, () => {
     const world = await createWorld({ OPENCLAW_GATEWAY_URL: gateway.url, OPENCLAW_GATEWAY_TOKEN: gateway.gatewayToken, OPENCLAW_HOOKS_TOKEN: gateway.hooksToken });
     const [a, b] = [await startClient(world.env), await startClient(world.env)];
     try {
-      const launched = await a.ok('codex_launch', { prompt: '@run sleep 120', notify: { channel: 'telegram', target: '1' }, heartbeatSeconds: 0 });
+      const launched = await a.ok('codex_launch', { prompt: '@run sleep 119', notify: { channel: 'telegram', target: '1' }, heartbeatSeconds: 0 });
       let record: any;
       await waitUntil(async () => (record = await readSessionRecord(world.stateDir, launched.sessionId)).turns[0].activity.startsWith('running:'), 20_000, 'the command to run');
       const runner = record.turns[0].runner.pid;
@@ -38,6 +38,7 @@ describe('crashes and orphans', { concurrency: 1 }, () => {
       assert.equal(sb.status, 'interrupted');
       assert.match(sa.error, /runner .* died/);
       await waitGroupGone(runner);
+      await waitUntil(() => processesWith('sleep 119').length === 0, 5000, 'the sandboxed command to be gone');
       await waitUntil(() => gateway.messages().some((m) => m.startsWith('💥')), 10_000, 'the 💥 message');
       await sleep(1000);
       await Promise.all([a.ok('codex_status', {}), b.ok('codex_status', {})]);

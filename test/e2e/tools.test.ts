@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { isFinished, sharedWorldClient } from '../support/mcp-client.ts';
-import { readSessionRecord, waitGroupGone } from '../support/processes.ts';
+import { processesWith, readSessionRecord, waitGroupGone, waitUntil } from '../support/processes.ts';
 
 describe('the five tools over stdio, driving the real Codex binary', { concurrency: 1 }, () => {
   const shared = sharedWorldClient();
@@ -96,7 +96,7 @@ describe('the five tools over stdio, driving the real Codex binary', { concurren
   });
 
   test('cancel stops Codex and every process it started', async () => {
-    const launched = await shared.client.ok('codex_launch', { prompt: '@run sleep 300' });
+    const launched = await shared.client.ok('codex_launch', { prompt: '@run sleep 297' });
     await shared.client.waitFor(launched.sessionId, () => true);
     // Wait until Codex is actually running the command.
     let record: any;
@@ -105,11 +105,14 @@ describe('the five tools over stdio, driving the real Codex binary', { concurren
       if (record.turns[0].activity.startsWith('running: ')) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    assert.match(record.turns[0].activity, /^running: .*sleep 300/);
+    assert.match(record.turns[0].activity, /^running: .*sleep 297/);
+    // The command runs sandboxed (bubblewrap, its own session): outside the runner's group.
+    await waitUntil(() => processesWith('sleep 297').length > 0, 10_000, 'the sandboxed command to start');
     const cancelled = await shared.client.ok('codex_cancel', { sessionId: launched.sessionId, reason: 'changed my mind' });
     assert.equal(cancelled.status, 'cancelled');
     assert.equal(cancelled.alreadyFinished, false);
     await waitGroupGone(record.turns[0].runner.pid);
+    await waitUntil(() => processesWith('sleep 297').length === 0, 5000, 'the sandboxed command to be gone');
     const status = await shared.client.ok('codex_status', { sessionId: launched.sessionId });
     assert.match(status.error, /changed my mind/);
     const again = await shared.client.ok('codex_cancel', { sessionId: launched.sessionId });
