@@ -32,7 +32,7 @@ say(`workspace: ${workspace}\n`);
 const client = await startClient(env);
 try {
   const prompt = model
-    ? 'Create hello.txt with a greeting, then show it.\n@write hello.txt Hello from Codex, delegated over MCP!\n@run cat hello.txt\n@reply Created hello.txt and printed it: "Hello from Codex, delegated over MCP!"'
+    ? 'Create hello.txt with a greeting, then show it.\n@write hello.txt Hello from Codex, delegated over MCP!\n@run sleep 1.5 && cat hello.txt\n@reply Created hello.txt and printed it: "Hello from Codex, delegated over MCP!"'
     : 'Create a file hello.txt containing a one-line greeting, then print it with cat. Reply with one sentence.';
   const started = Date.now();
   const launched = await client.ok('codex_launch', { prompt, label: 'demo: hello.txt', timeoutSeconds: 600 });

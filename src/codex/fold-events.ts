@@ -97,7 +97,7 @@ function completeItem(progress: Progress, item: ThreadItem): Progress {
 function activityOf(item: ThreadItem, done: boolean): string | undefined {
   switch (item.type) {
     case 'command_execution':
-      return done ? 'thinking' : `running: ${shorten(item.command, 60)}`;
+      return done ? 'thinking' : `running: ${shorten(unwrapShell(item.command), 60)}`;
     case 'file_change': {
       const n = item.changes.length;
       return done ? 'thinking' : `editing ${n} file${n === 1 ? '' : 's'}`;
@@ -121,6 +121,12 @@ function activityOf(item: ThreadItem, done: boolean): string | undefined {
 
 function bump(counters: Counters, key: keyof Counters, by: number): Counters {
   return { ...counters, [key]: counters[key] + by };
+}
+
+/** Codex reports commands as `/bin/bash -lc '<command>'`; people want to read `<command>`. */
+export function unwrapShell(command: string): string {
+  const match = /^(?:\/\S*\/)?(?:ba|z)?sh -l?c '((?:[^']|'\\'')*)'$/.exec(command);
+  return match ? match[1]!.replaceAll("'\\''", "'") : command;
 }
 
 export function shorten(text: string, max: number): string {

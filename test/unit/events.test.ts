@@ -99,6 +99,14 @@ describe('foldEvent', () => {
     assert.equal(done.failure, null);
   });
 
+  test('the activity shows the command without the shell wrapper Codex adds', () => {
+    const running = (command: string) => fold([item('started', { type: 'command_execution', command, aggregated_output: '', exit_code: null })]).activity;
+    assert.equal(running("/bin/bash -lc 'npm test'"), 'running: npm test');
+    assert.equal(running("/bin/bash -c 'sleep 1.5 && cat hello.txt'"), 'running: sleep 1.5 && cat hello.txt');
+    assert.equal(running("/bin/bash -lc 'echo '\\''quoted'\\'''"), "running: echo 'quoted'");
+    assert.equal(running('make -j2'), 'running: make -j2');
+  });
+
   test('editing activity names the number of files', () => {
     const progress = fold([item('started', { type: 'file_change', changes: [{ path: 'a' }, { path: 'b' }] })]);
     assert.equal(progress.activity, 'editing 2 files');
