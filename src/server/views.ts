@@ -25,6 +25,8 @@ export const statusViewSchema = z.object({
   error: z.string().nullable(),
   errorKind: z.enum(ERROR_KINDS).nullable(),
   resetsAt: z.string().nullable(),
+  /** Length of the final answer once the turn ended: whether codex_result will need paging. */
+  resultChars: z.number().nullable(),
   notifications: z.array(notificationRecordSchema),
   notifyWarning: z.string().nullable(),
 });
@@ -57,6 +59,7 @@ export function toStatusView(session: Session, now: number, queuePosition: numbe
     error: turn.error,
     errorKind: turn.errorKind,
     resetsAt: turn.resetsAt,
+    resultChars: turn.resultChars,
     notifications: session.notifications.slice(-10),
     notifyWarning: session.notifyWarning,
   };

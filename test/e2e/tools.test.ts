@@ -33,6 +33,7 @@ describe('the five tools over stdio, driving the real Codex binary', { concurren
     assert.equal(status.status, 'succeeded');
     assert.match(status.threadId, /^[0-9a-f-]{36}$/);
     assert.equal(status.usage.inputTokens, 100);
+    assert.equal(status.resultChars, 'The answer is 42.'.length);
     const result = await shared.client.ok('codex_result', { sessionId: launched.sessionId });
     assert.equal(result.text, 'The answer is 42.');
     assert.equal(result.done, true);
