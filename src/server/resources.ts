@@ -51,25 +51,18 @@ export function registerResources(server: McpServer, deps: ToolDeps): void {
       return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(view, null, 2) }] };
     },
   );
-  server.registerResource(
-    'session-result',
-    new ResourceTemplate('codex://sessions/{sessionId}/result', { list: undefined, complete: { sessionId: complete } }),
-    { title: 'Codex answer (latest turn)', mimeType: 'text/plain' },
-    async (uri, { sessionId }) => {
-      const session = await lookup(sessionId);
-      const text = (await readTurnText(deps.paths, session.id, latestTurn(session).turn)) ?? '';
-      return { contents: [{ uri: uri.href, mimeType: 'text/plain', text }] };
-    },
-  );
-  server.registerResource(
-    'session-events',
-    new ResourceTemplate('codex://sessions/{sessionId}/events', { list: undefined, complete: { sessionId: complete } }),
-    { title: 'Recent Codex events (latest turn)', mimeType: 'application/x-ndjson' },
-    async (uri, { sessionId }) => {
-      const session = await lookup(sessionId);
-      const text = await tailLines(deps.paths.turnFile(session.id, latestTurn(session).turn, 'events.jsonl'));
-      return { contents: [{ uri: uri.href, mimeType: 'application/x-ndjson', text }] };
-    },
+  // The answer and the recent events of the latest turn: one text resource each.
+  const turnText = (name: string, suffix: string, title: string, mimeType: string, read: (session: Session) => Promise<string>) =>
+    server.registerResource(
+      name,
+      new ResourceTemplate(`codex://sessions/{sessionId}/${suffix}`, { list: undefined, complete: { sessionId: complete } }),
+      { title, mimeType },
+      async (uri, { sessionId }) => ({ contents: [{ uri: uri.href, mimeType, text: await read(await lookup(sessionId)) }] }),
+    );
+  const latest = (session: Session) => latestTurn(session).turn;
+  turnText('session-result', 'result', 'Codex answer (latest turn)', 'text/plain', async (session) => (await readTurnText(deps.paths, session.id, latest(session))) ?? '');
+  turnText('session-events', 'events', 'Recent Codex events (latest turn)', 'application/x-ndjson', (session) =>
+    tailLines(deps.paths.turnFile(session.id, latest(session), 'events.jsonl')),
   );
   enableSubscriptions(server, deps);
 }
