@@ -124,12 +124,12 @@ function bump(counters: Counters, key: keyof Counters, by: number): Counters {
 }
 
 /** Codex reports commands as `/bin/bash -lc '<command>'`; people want to read `<command>`. */
-export function unwrapShell(command: string): string {
+function unwrapShell(command: string): string {
   const match = /^(?:\/\S*\/)?(?:ba|z)?sh -l?c '((?:[^']|'\\'')*)'$/.exec(command);
   return match ? match[1]!.replaceAll("'\\''", "'") : command;
 }
 
-export function shorten(text: string, max: number): string {
+function shorten(text: string, max: number): string {
   const oneLine = text.replace(/\s+/g, ' ').trim();
   return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
 }

@@ -29,7 +29,7 @@ export function sessionsNewestFirst(data: RegistryData): Session[] {
   return cached.newest;
 }
 
-export function newestFirst(a: Session, b: Session): number {
+function newestFirst(a: Session, b: Session): number {
   return a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1;
 }
 
