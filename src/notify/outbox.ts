@@ -106,11 +106,15 @@ function recordAttempt(data: RegistryData, job: Job, delivery: Delivery & { warn
   const entry = session?.outbox?.find((e) => e.id === job.entry.id);
   if (!session || !entry) return;
   entry.claim = null;
-  if (delivery.ok) entry.state = 'sent';
-  else if (delivery.retryable && entry.attempts < entry.maxAttempts) {
+  if (delivery.ok) {
+    entry.state = 'sent';
+    entry.text = ''; // Delivered: the registry need not keep a copy of the message.
+  } else if (delivery.retryable && entry.attempts < entry.maxAttempts) {
     entry.state = 'pending';
     entry.nextAttemptAt = new Date(now + backoffMs(entry.attempts)).toISOString();
-  } else entry.state = 'failed';
+  } else {
+    entry.state = 'failed';
+  }
   if (delivery.warning) session.notifyWarning = delivery.warning;
   recordNotification(session, {
     kind: entry.kind, turn: entry.turn, at: new Date(now).toISOString(), ok: delivery.ok, httpStatus: delivery.httpStatus, error: delivery.error,

@@ -27,12 +27,13 @@ export const statusViewSchema = z.object({
   resetsAt: z.string().nullable(),
   /** Length of the final answer once the turn ended: whether codex_result will need paging. */
   resultChars: z.number().nullable(),
-  notifications: z.array(notificationRecordSchema),
+  /** The latest delivery attempts; left out of listings, which must stay small for MCP clients. */
+  notifications: z.array(notificationRecordSchema).optional(),
   notifyWarning: z.string().nullable(),
 });
 export type StatusView = z.infer<typeof statusViewSchema>;
 
-export function toStatusView(session: Session, now: number, queuePosition: number | null = null): StatusView {
+export function toStatusView(session: Session, now: number, queuePosition: number | null = null, brief = false): StatusView {
   const turn = latestTurn(session);
   const start = turn.startedAt ? Date.parse(turn.startedAt) : null;
   const end = turn.endedAt ? Date.parse(turn.endedAt) : now;
@@ -60,7 +61,7 @@ export function toStatusView(session: Session, now: number, queuePosition: numbe
     errorKind: turn.errorKind,
     resetsAt: turn.resetsAt,
     resultChars: turn.resultChars,
-    notifications: session.notifications.slice(-10),
+    ...(brief ? {} : { notifications: session.notifications.slice(-10) }),
     notifyWarning: session.notifyWarning,
   };
 }

@@ -35,12 +35,14 @@ describe('OpenClaw notifications through a fake gateway', { concurrency: 1 }, ()
     await gateway?.close();
   });
 
-  /** Waits until the runner has settled every outbox entry of the session. */
+  /** Waits until the final message and the wake of the session have been attempted. */
   async function settled(sessionId: string) {
     await waitUntil(async () => {
       const status = await client.ok('codex_status', { sessionId });
-      return isFinished(status.status) && status.notifications.some((n: any) => n.kind === 'wake');
-    }, 30_000, 'the wake to be attempted');
+      // The final and the wake are separate outbox entries, possibly sent by different processes.
+      const attempted = (kind: string) => status.notifications.some((n: any) => n.kind === kind);
+      return isFinished(status.status) && attempted('final') && attempted('wake');
+    }, 30_000, 'the final and the wake to be attempted');
     return client.ok('codex_status', { sessionId });
   }
 

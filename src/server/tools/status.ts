@@ -54,7 +54,7 @@ export const statusTool = defineTool({
       .slice(0, args.limit ?? 20)
       .map((raw) => {
         const session = sessionSchema.parse(raw);
-        return toStatusView(session, now, positions.get(session.id) ?? null);
+        return toStatusView(session, now, positions.get(session.id) ?? null, true);
       });
     return { sessions };
   },
