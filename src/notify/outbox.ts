@@ -15,6 +15,7 @@ export type Send = (session: Session, entry: OutboxEntry) => Promise<Delivery & 
 
 const MAX_ATTEMPTS = { launch: 3, final: 12, wake: 12 } as const;
 const MAX_RECORDS = 50;
+const DRAIN_MIN_PAUSE_MS = 100;
 
 /** Exponential backoff with jitter: 2, 4, 8 … s (×0.5–1), capped at 10 min. 6 tries span about 2 minutes. */
 export function backoffMs(attempts: number, random = Math.random): number {
@@ -80,6 +81,20 @@ function nextDue(data: RegistryData, sessionId: string | undefined): number | nu
   return next;
 }
 
+/**
+ * The wake goes right after the final chat message's first attempt (sent or failed), never
+ * before it, even when another process picks the wake up meanwhile; after that the two retry
+ * independently, so a failing channel never holds back the wake.
+ */
+function waitsForFinal(session: Session, entry: OutboxEntry): boolean {
+  if (entry.kind !== 'wake') return false;
+  const final = session.outbox?.find((e) => e.id === `${entry.turn}:final`);
+  if (!final) return false;
+  const firstNotTried = final.state === 'pending' && final.attempts === 0;
+  const firstInFlight = final.state === 'sending' && final.attempts === 1;
+  return firstNotTried || firstInFlight;
+}
+
 function claimNext(data: RegistryData, sessionId: string | undefined, now: number): Job | undefined {
   for (const [session, entry] of entries(data, sessionId)) {
     if (isOrphaned(entry)) {
@@ -92,7 +107,7 @@ function claimNext(data: RegistryData, sessionId: string | undefined, now: numbe
       });
       continue;
     }
-    if (entry.state !== 'pending' || Date.parse(entry.nextAttemptAt) > now) continue;
+    if (entry.state !== 'pending' || Date.parse(entry.nextAttemptAt) > now || waitsForFinal(session, entry)) continue;
     entry.state = 'sending';
     entry.attempts += 1;
     entry.claim = { pid: process.pid, startTime: processStartTime(process.pid) };
@@ -127,6 +142,7 @@ export async function drain(registry: Registry, send: Send, sessionId: string, b
   for (;;) {
     const next = await deliverDue(registry, send, sessionId);
     if (next === null || next > deadline) return;
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - Date.now())));
+    // At least a short pause: an entry can be due yet held back (a wake waiting for its final).
+    await new Promise((resolve) => setTimeout(resolve, Math.max(DRAIN_MIN_PAUSE_MS, next - Date.now())));
   }
 }
