@@ -15,8 +15,8 @@ export function startHeartbeat(
   notifier: Notifier,
   target: { sessionId: string; turn: number; intervalMs: number },
   log: (message: string) => void,
-): () => void {
-  let inFlight = false;
+): () => Promise<void> {
+  let inFlight: Promise<void> | undefined;
   const beat = async () => {
     const session = await registry.getSession(target.sessionId);
     const turn = session?.turns[target.turn - 1];
@@ -37,12 +37,16 @@ export function startHeartbeat(
   };
   const timer = setInterval(() => {
     if (inFlight) return;
-    inFlight = true;
-    beat()
+    inFlight = beat()
       .catch((error) => log(`heartbeat failed: ${errorMessage(error)}`))
       .finally(() => {
-        inFlight = false;
+        inFlight = undefined;
       });
   }, target.intervalMs);
-  return () => clearInterval(timer);
+  // Stops at once; the promise settles when a beat in flight is done, so the runner can hold
+  // the final message until then and no 📡 reaches the chat after it.
+  return () => {
+    clearInterval(timer);
+    return inFlight ?? Promise.resolve();
+  };
 }

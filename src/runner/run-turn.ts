@@ -54,7 +54,7 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
   const stopHeartbeat =
     notifier && turn.heartbeatSeconds > 0
       ? startHeartbeat(registry, notifier, { sessionId, turn: turnNo, intervalMs: turn.heartbeatSeconds * 1000 }, log)
-      : () => {};
+      : async () => {};
 
   let stopSignal: string | null = null;
   let timedOut = false;
@@ -73,6 +73,7 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
 
+  let heartbeatSettled: Promise<void> = Promise.resolve();
   let progress: Progress = initialProgress(session.threadId);
   let exit: CodexExit;
   const writer = new ProgressWriter(registry, { sessionId, turn: turnNo, messageFile: file('message.txt') }, log);
@@ -128,7 +129,9 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
     exit = { exitCode: null, signal: null, spawnError: errorMessage(error) };
   } finally {
     clearTimeout(timeout);
-    stopHeartbeat();
+    // Stops the beats now; a beat still in flight is awaited only before the final goes out,
+    // so a slow gateway never delays recording the outcome.
+    heartbeatSettled = stopHeartbeat();
   }
   await writer.flush();
   // In case Codex replaced the file rather than writing into it.
@@ -159,6 +162,7 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
   for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   if (notifier) {
     await launchNote;
+    await heartbeatSettled;
     await drain(registry, notifier.send, sessionId, NOTIFY_BUDGET_MS);
   }
   return outcome;
