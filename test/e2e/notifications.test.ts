@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { startFakeGateway, type FakeGateway } from '../support/fake-gateway.ts';
-import { createWorld, type World } from '../support/harness.ts';
+import { gatewayEnv, createWorld, type World } from '../support/harness.ts';
 import { isFinished, startClient, type TestClient } from '../support/mcp-client.ts';
 import { waitUntil } from '../support/processes.ts';
 
@@ -16,13 +16,7 @@ describe('OpenClaw notifications through a fake gateway', { concurrency: 1 }, ()
 
   before(async () => {
     gateway = await startFakeGateway();
-    world = await createWorld({
-      OPENCLAW_GATEWAY_URL: gateway.url,
-      OPENCLAW_GATEWAY_TOKEN: gateway.gatewayToken,
-      OPENCLAW_HOOKS_TOKEN: gateway.hooksToken,
-      CODEX_DELEGATE_HEARTBEAT_SECONDS: '1',
-      OPENCLAW_CONFIG_PATH: '/nonexistent/openclaw.json',
-    });
+    world = await createWorld({ ...gatewayEnv(gateway), CODEX_DELEGATE_HEARTBEAT_SECONDS: '1' });
     client = await startClient(world.env);
   });
   afterEach(() => {

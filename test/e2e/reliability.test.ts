@@ -5,7 +5,7 @@ import { chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { startFakeGateway } from '../support/fake-gateway.ts';
-import { createWorld } from '../support/harness.ts';
+import { gatewayEnv, createWorld } from '../support/harness.ts';
 import { isFinished, startClient } from '../support/mcp-client.ts';
 import { isAlive, processesWith, readSessionRecord, waitGroupGone, waitUntil } from '../support/processes.ts';
 
@@ -23,7 +23,7 @@ async function runningCount(stateDir: string): Promise<number> {
 describe('crashes and orphans', { concurrency: 1 }, () => {
   test('kill -9 of the runner: Codex is stopped, the turn is interrupted, exactly one 💥 whoever detects it', async () => {
     const gateway = await startFakeGateway();
-    const world = await createWorld({ OPENCLAW_GATEWAY_URL: gateway.url, OPENCLAW_GATEWAY_TOKEN: gateway.gatewayToken, OPENCLAW_HOOKS_TOKEN: gateway.hooksToken });
+    const world = await createWorld(gatewayEnv(gateway));
     const [a, b] = [await startClient(world.env), await startClient(world.env)];
     try {
       const launched = await a.ok('codex_launch', { prompt: '@run sleep 119', notify: { channel: 'telegram', target: '1' }, heartbeatSeconds: 0 });

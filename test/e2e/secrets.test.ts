@@ -9,7 +9,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { groupMembers } from '../../src/runner/process-group.ts';
 import { startFakeGateway, type FakeGateway } from '../support/fake-gateway.ts';
-import { createWorld, ROOT, type World } from '../support/harness.ts';
+import { gatewayEnv, createWorld, ROOT, type World } from '../support/harness.ts';
 import { isFinished, SERVER_MAIN, startClient, type TestClient } from '../support/mcp-client.ts';
 import { readSessionRecord, waitGroupGone, waitUntil } from '../support/processes.ts';
 
@@ -105,12 +105,7 @@ describe('secrets and private state', { concurrency: 1 }, () => {
 
   before(async () => {
     gateway = await startFakeGateway({ gatewayToken: GATEWAY_TOKEN, hooksToken: HOOKS_TOKEN });
-    world = await createWorld({
-      OPENCLAW_GATEWAY_URL: gateway.url,
-      OPENCLAW_GATEWAY_TOKEN: gateway.gatewayToken,
-      OPENCLAW_HOOKS_TOKEN: gateway.hooksToken,
-      OPENCLAW_CONFIG_PATH: '/nonexistent/openclaw.json',
-    });
+    world = await createWorld(gatewayEnv(gateway));
     client = await startClient(world.env);
   });
   after(async () => {
@@ -220,12 +215,7 @@ describe('private state under umask 000', { concurrency: 1 }, () => {
 
   before(async () => {
     gateway = await startFakeGateway({ gatewayToken: GATEWAY_TOKEN, hooksToken: HOOKS_TOKEN });
-    world = await createWorld({
-      OPENCLAW_GATEWAY_URL: gateway.url,
-      OPENCLAW_GATEWAY_TOKEN: gateway.gatewayToken,
-      OPENCLAW_HOOKS_TOKEN: gateway.hooksToken,
-      OPENCLAW_CONFIG_PATH: '/nonexistent/openclaw.json',
-    });
+    world = await createWorld(gatewayEnv(gateway));
     // startClient takes env only: go through sh to set the umask, then exec node (same pid).
     const transport = new StdioClientTransport({
       command: '/bin/sh',

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { GatewayClient } from '../../src/notify/gateway-client.ts';
 import { agentWakeBody, mainSessionWakeBody, messageArgs } from '../../src/notify/notifier.ts';
-import { createWorld } from '../support/harness.ts';
+import { gatewayEnv, createWorld } from '../support/harness.ts';
 import { isFinished, startClient } from '../support/mcp-client.ts';
 import { startRealOpenClaw, type RealOpenClaw } from '../support/real-openclaw.ts';
 import { waitUntil } from '../support/processes.ts';
@@ -46,7 +46,7 @@ withGateway('our message and wake requests are accepted', { hooks: { allowReques
 
 withGateway('with the default config our runner falls back to /hooks/wake and records the fix', {}, async (gw) => {
   const g = gw()!;
-  const world = await createWorld({ OPENCLAW_GATEWAY_URL: g.url, OPENCLAW_GATEWAY_TOKEN: g.gatewayToken, OPENCLAW_HOOKS_TOKEN: g.hooksToken, OPENCLAW_CONFIG_PATH: '/nonexistent' });
+  const world = await createWorld(gatewayEnv(g));
   const client = await startClient(world.env);
   try {
     const launched = await client.ok('codex_launch', { prompt: '@reply contract run', notify: ROUTE, heartbeatSeconds: 0 });

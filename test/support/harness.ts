@@ -59,3 +59,16 @@ export async function createWorld(extraEnv: Record<string, string> = {}): Promis
     },
   };
 }
+
+/**
+ * The server environment that points notifications at a gateway (fake or real) with its
+ * tokens, and at no OpenClaw config file, so a user's own ~/.openclaw never leaks into a test.
+ */
+export function gatewayEnv(gateway: { url: string; gatewayToken: string; hooksToken: string }): Record<string, string> {
+  return {
+    OPENCLAW_GATEWAY_URL: gateway.url,
+    OPENCLAW_GATEWAY_TOKEN: gateway.gatewayToken,
+    OPENCLAW_HOOKS_TOKEN: gateway.hooksToken,
+    OPENCLAW_CONFIG_PATH: '/nonexistent/openclaw.json',
+  };
+}
