@@ -1,4 +1,5 @@
 import { isProcessAlive, processStartTime } from '../runner/process-group.ts';
+import { sessionsWithUnsentNotifications } from '../store/queries.ts';
 import type { Registry, RegistryData } from '../store/registry.ts';
 import type { NotificationRecord, OutboxEntry, Session, Turn } from '../store/session.ts';
 import type { Delivery } from './gateway-client.ts';
@@ -59,23 +60,29 @@ export async function deliverDue(registry: Registry, send: Send, sessionId?: str
   return nextDue(await registry.read(), sessionId);
 }
 
-function* entries(data: RegistryData, sessionId: string | undefined): Generator<[Session, OutboxEntry]> {
-  const sessions = sessionId ? [data.sessions[sessionId]] : Object.values(data.sessions);
-  for (const session of sessions) for (const entry of session?.outbox ?? []) yield [session!, entry];
+/** `sessions` narrows a read-only snapshot to the sessions worth looking at; inside an update, all are scanned. */
+function* entries(data: RegistryData, sessionId: string | undefined, sessions?: Session[]): Generator<[Session, OutboxEntry]> {
+  const selected = sessionId ? [data.sessions[sessionId]] : (sessions ?? Object.values(data.sessions));
+  for (const session of selected) for (const entry of session?.outbox ?? []) yield [session!, entry];
 }
+
+/** Due now and not held back: what claimNext would take. */
+const isDue = (session: Session, entry: OutboxEntry, now: number) =>
+  entry.state === 'pending' && Date.parse(entry.nextAttemptAt) <= now && !waitsForFinal(session, entry);
 
 const isOrphaned = (entry: OutboxEntry) => entry.state === 'sending' && entry.claim !== null && !isProcessAlive(entry.claim.pid, entry.claim.startTime);
 
+// A cheap look at a snapshot before taking the lock: only a claimable entry is worth a locked write.
 function hasWork(data: RegistryData, sessionId: string | undefined, now: number): boolean {
-  for (const [, entry] of entries(data, sessionId)) {
-    if ((entry.state === 'pending' && Date.parse(entry.nextAttemptAt) <= now) || isOrphaned(entry)) return true;
+  for (const [session, entry] of entries(data, sessionId, sessionsWithUnsentNotifications(data))) {
+    if (isDue(session, entry, now) || isOrphaned(entry)) return true;
   }
   return false;
 }
 
 function nextDue(data: RegistryData, sessionId: string | undefined): number | null {
   let next: number | null = null;
-  for (const [, entry] of entries(data, sessionId)) {
+  for (const [, entry] of entries(data, sessionId, sessionsWithUnsentNotifications(data))) {
     if (entry.state === 'pending') next = Math.min(next ?? Infinity, Date.parse(entry.nextAttemptAt));
   }
   return next;
@@ -107,7 +114,7 @@ function claimNext(data: RegistryData, sessionId: string | undefined, now: numbe
       });
       continue;
     }
-    if (entry.state !== 'pending' || Date.parse(entry.nextAttemptAt) > now || waitsForFinal(session, entry)) continue;
+    if (!isDue(session, entry, now)) continue;
     entry.state = 'sending';
     entry.attempts += 1;
     entry.claim = { pid: process.pid, startTime: processStartTime(process.pid) };

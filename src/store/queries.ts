@@ -7,7 +7,7 @@ import { isActive, latestTurn, type Session } from './session.ts';
  * sessions a status call does not re-scan and re-sort them all. Only for
  * read-only snapshots: data being changed inside Registry.update must not be memoised.
  */
-const memo = new WeakMap<RegistryData, { active?: Session[]; newest?: Session[] }>();
+const memo = new WeakMap<RegistryData, { active?: Session[]; newest?: Session[]; unsent?: Session[] }>();
 
 function entry(data: RegistryData) {
   let cached = memo.get(data);
@@ -20,6 +20,13 @@ export function activeSessions(data: RegistryData): Session[] {
   const cached = entry(data);
   cached.active ??= Object.values(data.sessions).filter((s) => isActive(latestTurn(s).status));
   return cached.active;
+}
+
+/** Sessions with a notification not yet settled (pending, or being sent). */
+export function sessionsWithUnsentNotifications(data: RegistryData): Session[] {
+  const cached = entry(data);
+  cached.unsent ??= Object.values(data.sessions).filter((s) => (s.outbox ?? []).some((e) => e.state === 'pending' || e.state === 'sending'));
+  return cached.unsent;
 }
 
 /** Every session, newest first. */
