@@ -8,7 +8,9 @@ export type ErrorCode =
   | 'conflict'
   | 'codex_missing'
   | 'state_dir'
-  | 'forbidden';
+  | 'forbidden'
+  | 'busy'
+  | 'storage';
 
 export class UserError extends Error {
   readonly code: ErrorCode;

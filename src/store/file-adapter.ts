@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { writePrivateFile } from './private-file.ts';
 import type { Adapter } from 'lowdb';
 
@@ -18,12 +19,18 @@ export class CorruptFileError extends Error {
  * (steno) writes through one fixed temp name with the default mode, which two
  * processes can collide on; writePrivateFile (write-file-atomic) uses a unique
  * temp file per write, fsyncs and renames, and chmods regardless of umask.
+ *
+ * With `beforeCommit`, the new content is first written in full beside the file
+ * and `beforeCommit` runs between that and the final rename: a writer that has
+ * lost its lock meanwhile throws there and the file is never replaced.
  */
 export class PrivateJsonFile<T> implements Adapter<T> {
   readonly #file: string;
+  readonly #beforeCommit: (() => Promise<void>) | undefined;
 
-  constructor(file: string) {
+  constructor(file: string, beforeCommit?: () => Promise<void>) {
     this.#file = file;
+    this.#beforeCommit = beforeCommit;
   }
 
   async read(): Promise<T | null> {
@@ -42,6 +49,16 @@ export class PrivateJsonFile<T> implements Adapter<T> {
   }
 
   async write(data: T): Promise<void> {
-    await writePrivateFile(this.#file, JSON.stringify(data));
+    const text = JSON.stringify(data);
+    if (!this.#beforeCommit) return writePrivateFile(this.#file, text);
+    const staged = `${this.#file}.${process.pid}-${randomBytes(4).toString('hex')}.next`;
+    try {
+      await writePrivateFile(staged, text);
+      await this.#beforeCommit();
+      await rename(staged, this.#file);
+    } catch (error) {
+      await rm(staged, { force: true });
+      throw error;
+    }
   }
 }

@@ -1,45 +1,43 @@
 import { rename, stat } from 'node:fs/promises';
 import { Low } from 'lowdb';
+import { UserError } from '../errors.ts';
 import { CorruptFileError, PrivateJsonFile } from './file-adapter.ts';
 import type { Paths } from './paths.ts';
-import { sessionSchema, type Session } from './session.ts';
+import { writePrivateFile } from './private-file.ts';
+import { acquireLock, DEFAULT_LOCK_WAIT_MS, LockLostError } from './registry-lock.ts';
+import { emptyData, parseRegistry, type RegistryData, type RejectedRecord } from './registry-shape.ts';
+import type { Session } from './session.ts';
 import { ensurePrivateDir } from './state-dir.ts';
+import { explainStorageError } from './storage-error.ts';
 
-export interface RegistryData {
-  version: 1;
-  sessions: Record<string, Session>;
-}
-
-const emptyData = (): RegistryData => ({ version: 1, sessions: {} });
-
-/** Lock retries: short waits first (writes take milliseconds), bounded at about a minute overall. */
-const LOCK_OPTIONS = {
-  realpath: false,
-  stale: 10_000,
-  retries: { retries: 600, factor: 1.3, minTimeout: 2, maxTimeout: 100, randomize: true },
-} as const;
+export type { RegistryData } from './registry-shape.ts';
 
 export type Log = (message: string) => void;
+
+/** A write whose lock was lost is redone from a fresh read; more than this means something is badly wrong. */
+const LOST_LOCK_RETRIES = 3;
 
 /**
  * The shared session registry: one JSON file written by the server and every
  * runner. Every change is lock → read → mutate → atomic write, so no update is
- * lost and no reader ever sees a torn file. Reads take no lock: the atomic
- * rename means the file on disk is always a complete version.
+ * lost and no reader ever sees a torn file. Reads take no lock and write
+ * nothing: the atomic rename means the file on disk is always a complete
+ * version, and a reader that finds trouble (a corrupt file, a damaged record)
+ * serves what it can and leaves the repair to the next writer.
  */
 export class Registry {
   readonly paths: Paths;
   readonly #log: Log;
-  readonly #db: Low<RegistryData>;
+  readonly #lockWaitMs: number;
   /** Last parse, reused while the file is unchanged (rename gives every write a new inode). */
   #cache: { key: string; data: RegistryData } | undefined;
-  /** Corruption noticed since the last call to takeNotices(), for the next tool answer. */
+  /** Trouble noticed since the last call to takeNotices(), for the next tool answer. */
   #notices: string[] = [];
 
-  constructor(paths: Paths, log: Log = () => {}) {
+  constructor(paths: Paths, log: Log = () => {}, options: { lockWaitMs?: number } = {}) {
     this.paths = paths;
     this.#log = log;
-    this.#db = new Low<RegistryData>(new PrivateJsonFile<RegistryData>(paths.registry), emptyData());
+    this.#lockWaitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
   }
 
   async init(): Promise<void> {
@@ -47,69 +45,115 @@ export class Registry {
     await ensurePrivateDir(this.paths.sessionsDir);
   }
 
-  /** A consistent snapshot. Treat it as read-only: it may be shared with later callers. */
+  /** A consistent snapshot of the valid sessions. Treat it as read-only: it may be shared with later callers. */
   async read(): Promise<RegistryData> {
     const key = await this.#fileKey();
     if (key === undefined) return emptyData();
     if (this.#cache?.key === key) return this.#cache.data;
+    let raw: unknown;
     try {
-      const data = (await new PrivateJsonFile<RegistryData>(this.paths.registry).read()) ?? emptyData();
-      this.#cache = { key, data: normalize(data) };
-      return this.#cache.data;
+      raw = await new PrivateJsonFile<unknown>(this.paths.registry).read();
     } catch (error) {
-      if (!(error instanceof CorruptFileError)) throw error;
-      // Moving the file aside must not race a writer: do it under the lock.
-      await this.update(() => undefined);
-      return this.read();
+      if (!(error instanceof CorruptFileError)) throw explainStorageError(error, this.paths.registry);
+      this.#notice(`The session registry ${this.paths.registry} is not valid JSON; no sessions can be shown until the next change moves it aside.`);
+      return emptyData();
     }
+    const parsed = parseRegistry(raw);
+    if (parsed.kind === 'newer') throw newerVersionError(this.paths.registry, parsed.version);
+    if (parsed.kind === 'wrong-shape') {
+      this.#notice(`The session registry ${this.paths.registry} is not in the expected shape (${parsed.reason}); the next change moves it aside.`);
+      return emptyData();
+    }
+    if (parsed.rejected.length > 0) this.#notice(rejectedNotice(parsed.rejected, 'are not shown; the next change moves them to a file beside the registry'));
+    this.#cache = { key, data: parsed.data };
+    return parsed.data;
   }
 
   async getSession(id: string): Promise<Session | undefined> {
-    const raw = (await this.read()).sessions[id];
-    return raw === undefined ? undefined : sessionSchema.parse(raw);
+    const sessions = (await this.read()).sessions;
+    return Object.hasOwn(sessions, id) ? sessions[id] : undefined;
   }
 
-  /** Runs `mutate` on the freshest data under the cross-process lock and persists the result. */
+  /**
+   * Runs `mutate` on the freshest data under the cross-process lock and persists
+   * the result. `mutate` may run more than once (when the lock was lost before the
+   * write): it must only change `data` and do what is safe to repeat.
+   */
   async update<T>(mutate: (data: RegistryData) => T): Promise<T> {
-    // Loaded on the first write: answering initialize and tools/list needs no lock.
-    const { default: lockfile } = await import('proper-lockfile');
-    const release = await lockfile.lock(this.paths.registry, {
-      ...LOCK_OPTIONS,
-      lockfilePath: this.paths.lock,
-      onCompromised: (error) => this.#log(`registry lock compromised: ${error.message}`),
-    });
-    try {
-      await this.#readLocked();
-      const data = this.#db.data;
-      const result = mutate(data);
-      await this.#db.write();
-      this.#cache = undefined;
-      return result;
-    } finally {
-      await release().catch((error: Error) => this.#log(`registry unlock failed: ${error.message}`));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#updateOnce(mutate);
+      } catch (error) {
+        if (error instanceof LockLostError && attempt <= LOST_LOCK_RETRIES) {
+          this.#log(`${error.message} Redoing the change from a fresh read.`);
+          continue;
+        }
+        throw explainStorageError(error, this.paths.home);
+      }
     }
   }
 
-  /** Messages about registry trouble (a corrupt file moved aside) not yet shown to a user. */
+  /** Messages about registry trouble (a file moved aside, damaged records) not yet shown to a user. */
   takeNotices(): string[] {
     const notices = this.#notices;
     this.#notices = [];
     return notices;
   }
 
-  async #readLocked(): Promise<void> {
+  async #updateOnce<T>(mutate: (data: RegistryData) => T): Promise<T> {
+    const lease = await acquireLock(this.paths.registry, this.paths.lock, this.#log, this.#lockWaitMs);
     try {
-      await this.#db.read();
-      this.#db.data = normalize(this.#db.data ?? emptyData());
+      const db = new Low<RegistryData>(new PrivateJsonFile<RegistryData>(this.paths.registry, () => lease.assertHeld()), emptyData());
+      db.data = await this.#readLocked();
+      const result = mutate(db.data);
+      await db.write();
+      this.#cache = undefined;
+      return result;
+    } finally {
+      await lease.release();
+    }
+  }
+
+  /** The current data for a writer; trouble is repaired here, under the lock, and never silently. */
+  async #readLocked(): Promise<RegistryData> {
+    let raw: unknown;
+    try {
+      raw = await new PrivateJsonFile<unknown>(this.paths.registry).read();
     } catch (error) {
       if (!(error instanceof CorruptFileError)) throw error;
-      const aside = `${this.paths.registry}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-      await rename(this.paths.registry, aside);
-      const notice = `The session registry was corrupt and has been moved to ${aside}; sessions recorded only there are no longer listed.`;
-      this.#log(notice);
-      this.#notices.push(notice);
-      this.#db.data = emptyData();
+      await this.#moveAside('corrupt', 'is not valid JSON');
+      return emptyData();
     }
+    const parsed = parseRegistry(raw);
+    if (parsed.kind === 'newer') throw newerVersionError(this.paths.registry, parsed.version);
+    if (parsed.kind === 'wrong-shape') {
+      await this.#moveAside('unrecognised', `is not in the expected shape (${parsed.reason})`);
+      return emptyData();
+    }
+    if (parsed.rejected.length > 0) {
+      // Kept whole before the registry write drops them: a damaged record is set aside, never lost.
+      const file = `${this.paths.registry}.rejected-${stamp()}.json`;
+      await writePrivateFile(file, JSON.stringify(Object.fromEntries(parsed.rejected.map((r) => [r.key, { reason: r.reason, record: r.raw }])), null, 2));
+      this.#notice(rejectedNotice(parsed.rejected, `were set aside in ${file}; the other sessions are unaffected`));
+    }
+    return parsed.data;
+  }
+
+  async #moveAside(kind: string, why: string): Promise<void> {
+    const aside = `${this.paths.registry}.${kind}-${stamp()}`;
+    await rename(this.paths.registry, aside);
+    this.#notice(`The session registry ${why} and has been moved to ${aside}; sessions recorded only there are no longer listed.`);
+  }
+
+  /** Adds a message for the next tool answer (and the log), once. */
+  notice(message: string): void {
+    this.#notice(message);
+  }
+
+  #notice(message: string): void {
+    if (this.#notices.includes(message)) return;
+    this.#log(message);
+    this.#notices.push(message);
   }
 
   async #fileKey(): Promise<string | undefined> {
@@ -118,12 +162,24 @@ export class Registry {
       return `${info.ino}:${info.size}:${info.mtimeMs}`;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
+      throw explainStorageError(error, this.paths.registry);
     }
   }
 }
 
-function normalize(data: Partial<RegistryData> | null): RegistryData {
-  const sessions = data?.sessions;
-  return { version: 1, sessions: sessions && typeof sessions === 'object' ? sessions : {} };
+function stamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-');
+}
+
+function rejectedNotice(rejected: RejectedRecord[], what: string): string {
+  const shown = rejected.slice(0, 5).map((r) => `${r.key} (${r.reason})`).join('; ');
+  const more = rejected.length > 5 ? ` and ${rejected.length - 5} more` : '';
+  return `${rejected.length} damaged session record${rejected.length === 1 ? '' : 's'} in the registry ${what}: ${shown}${more}.`;
+}
+
+function newerVersionError(file: string, version: unknown): UserError {
+  return new UserError(
+    'storage',
+    `The session registry ${file} was written by a newer version of codex-delegate-mcp (format ${String(version)}); this server neither reads nor changes it. Upgrade this server, or set CODEX_DELEGATE_HOME to another directory.`,
+  );
 }

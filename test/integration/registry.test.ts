@@ -28,23 +28,6 @@ test('N processes × M concurrent updates lose nothing', async () => {
   assert.equal((await stat(home)).mode & 0o777, 0o700);
 });
 
-test('a corrupt registry is moved aside, reported, and the registry keeps working', async () => {
-  const home = path.join(dir, 'corrupt');
-  const registry = new Registry(makePaths(home));
-  await registry.init();
-  await writeFile(path.join(home, 'sessions.json'), '{"version":1,"sessions":{"trunc');
-  const data = await registry.read();
-  assert.deepEqual(data.sessions, {});
-  const [notice] = registry.takeNotices();
-  assert.match(notice ?? '', /corrupt and has been moved to .*sessions\.json\.corrupt-/);
-  const aside = notice!.match(/moved to (\S+);/)![1]!;
-  assert.equal(await readFile(aside, 'utf8'), '{"version":1,"sessions":{"trunc');
-  await registry.update((d) => {
-    (d.sessions as Record<string, unknown>).after = {};
-  });
-  assert.ok((await registry.read()).sessions.after);
-});
-
 test('a state directory that cannot be created gives an error naming the path and the fix', async () => {
   const file = path.join(dir, 'a-file');
   await writeFile(file, '');

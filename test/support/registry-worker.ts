@@ -1,15 +1,24 @@
-// A separate process hammering the registry: `registry-worker.ts <state dir> <worker> <updates>`.
+// A separate process writing to the registry: `registry-worker.ts <state dir> <worker> <updates> [holdMs]`.
+// Each update adds one valid session record, so a lost update is a missing session. With holdMs, the
+// (single) update prints "holding <pid>" inside the lock and keeps it that long, for tests that stop it there.
 import { makePaths } from '../../src/store/paths.ts';
 import { Registry } from '../../src/store/registry.ts';
+import { testSession } from './sessions.ts';
 
-const [home, worker, count] = process.argv.slice(2);
-const registry = new Registry(makePaths(home!));
+const [home, worker, count, holdMs] = process.argv.slice(2);
+const registry = new Registry(makePaths(home!), (message) => process.stderr.write(`${message}\n`));
 await registry.init();
 await Promise.all(
   Array.from({ length: Number(count) }, (_, i) =>
     registry.update((data) => {
-      // Abuse the sessions map as a set of marks: one key per update, so a lost update is a missing key.
-      (data.sessions as Record<string, unknown>)[`w${worker}-${i}`] = { worker, i };
+      const session = testSession(`w${worker}-${i}`);
+      data.sessions[session.id] = session;
+      if (holdMs) {
+        process.stdout.write(`holding ${process.pid}\n`);
+        const until = Date.now() + Number(holdMs);
+        while (Date.now() < until); // Busy: the lock stays held, and SIGSTOP can land here.
+      }
     }),
   ),
 );
+process.stdout.write('done\n');

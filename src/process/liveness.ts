@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * Is a process still the one we recorded? Used by the store (lock owners,
+ * runners), the outbox (senders) and the runner alike, so it lives below all
+ * three. Reads /proc on Linux; elsewhere it degrades to what `kill` alone can tell.
+ */
+
+/** Start time of a process (clock ticks since boot, Linux) so a reused pid is not mistaken for ours. */
+export function processStartTime(pid: number): string | null {
+  return statFields(pid)?.[19] ?? null;
+}
+
+/** The one-letter state of /proc/<pid>/stat (R, S, D, T for stopped, Z for zombie…); null when unknown. */
+export function processState(pid: number): string | null {
+  return statFields(pid)?.[0] ?? null;
+}
+
+/** True when `pid` runs and, if a start time was recorded, is still the same process. A zombie is gone. */
+export function isProcessAlive(pid: number, startTime: string | null): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+  }
+  const fields = statFields(pid);
+  if (fields?.[0] === 'Z') return false;
+  if (startTime === null) return true;
+  const now = fields?.[19] ?? null;
+  return now === null || now === startTime;
+}
+
+/** Fields of /proc/<pid>/stat after the command name, which may itself contain spaces or ')'. */
+export function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
