@@ -34,13 +34,15 @@ export function isSecretVariable(name: string): boolean {
   return /^OPENCLAW_.*(TOKEN|PASSWORD|SECRET)/i.test(name);
 }
 
-export function buildCodexEnv(env: Readonly<NodeJS.ProcessEnv>): NodeJS.ProcessEnv {
+export function withoutSecrets(env: Readonly<NodeJS.ProcessEnv>): NodeJS.ProcessEnv {
   const clean: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(env)) {
     if (value !== undefined && !isSecretVariable(name)) clean[name] = value;
   }
   return clean;
 }
+
+export const buildCodexEnv = withoutSecrets;
 
 function tomlString(value: string): string {
   return JSON.stringify(value);

@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts';
+import { errorMessage } from '../errors.ts';
 import { startReadyTurns } from '../runner/scheduler.ts';
 import type { Paths } from '../store/paths.ts';
 import { reconcile } from '../store/reconcile.ts';
@@ -23,6 +24,19 @@ export async function reconcileAndStart(deps: Housekeeper): Promise<void> {
   const { notifier } = deps;
   await reconcile(deps.registry, notifier ? (session, turn, now) => notifier.enqueueFinal(session, turn, null, now) : undefined);
   await startReadyTurns(deps.config, deps.registry, deps.paths);
+}
+
+/**
+ * The same, for tools that only read: what cannot be done now (a full disk, a
+ * registry locked by a stopped process) is said in the answer's notices and left
+ * to the next look, but never stops the answer itself.
+ */
+export async function reconcileAndStartBeforeRead(deps: Housekeeper): Promise<void> {
+  try {
+    await reconcileAndStart(deps);
+  } catch (error) {
+    deps.registry.notice(`Housekeeping (marking dead runs, starting queued turns) could not be done now: ${errorMessage(error)}`);
+  }
 }
 
 export async function deliverLeftovers(deps: Housekeeper): Promise<void> {

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { chmod, open, readFile } from 'node:fs/promises';
+import { chmod, open } from 'node:fs/promises';
 import { writePrivateFile } from '../store/private-file.ts';
 import { buildCodexArgs, buildCodexEnv } from '../codex/command.ts';
 import { parseEventLine } from '../codex/events.ts';
@@ -14,6 +14,8 @@ import type { Session, Turn } from '../store/session.ts';
 import { findTurn, finishTurn, type Outcome } from '../store/transitions.ts';
 import { readTail } from '../store/read-tail.ts';
 import { readTurnText } from '../store/turn-text.ts';
+import { readTurnPrompt } from '../store/turn-input.ts';
+import { assertSandboxAllowed } from '../sandbox-gate.ts';
 import type { Notifier } from '../notify/notifier.ts';
 import { deliverDue, drain } from '../notify/outbox.ts';
 import { startHeartbeat } from './heartbeat.ts';
@@ -82,8 +84,9 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
     terminate();
   }, turn.timeoutSeconds * 1000);
   try {
+    assertSandboxAllowed(session.sandbox, deps.config);
     const bin = await locateCodex(deps.config.codexBin, deps.config.env);
-    const prompt = await readFile(file('prompt.txt'), 'utf8');
+    const prompt = await readTurnPrompt(paths, sessionId, turnNo, turn.inputId);
     // Codex's -o file is created by Codex with the umask's mode: make it ours (empty, 0600) first.
     await writePrivateFile(file('last-message.txt'), '');
     await (await open(file('stderr.log'), 'a', 0o600)).close();

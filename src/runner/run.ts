@@ -2,22 +2,28 @@ import { loadConfig } from '../config.ts';
 import { errorMessage } from '../errors.ts';
 import { makePaths } from '../store/paths.ts';
 import { Registry } from '../store/registry.ts';
+import { takeTurnEnv } from '../store/turn-input.ts';
 import { runTurn } from './run-turn.ts';
 import { deliverLeftovers, reconcileAndStart } from '../notify/housekeeping.ts';
 import { Notifier } from '../notify/notifier.ts';
 
 /**
  * The detached runner: `main <state dir> <session id> <turn>`.
- * Nothing secret is on this command line; the environment carries the rest.
+ * Nothing secret is on this command line or in this process's environment (which
+ * every process of the same user can read in /proc): the turn's configuration,
+ * tokens included, comes from the file the accepting server wrote for it.
  */
 const log = (message: string) => process.stderr.write(`${new Date().toISOString()} [runner ${process.pid}] ${message}\n`);
 
 async function main(): Promise<void> {
   const [home, sessionId, turnArg] = process.argv.slice(2);
   if (!home || !sessionId || !turnArg) throw new Error('usage: runner <state dir> <session id> <turn>');
-  const config = loadConfig({ ...process.env, CODEX_DELEGATE_HOME: home });
   const paths = makePaths(home);
   const registry = new Registry(paths, log);
+  const turn = (await registry.getSession(sessionId))?.turns[Number(turnArg) - 1];
+  const turnEnv = turn ? await takeTurnEnv(paths, sessionId, turn.turn, turn.inputId) : undefined;
+  if (turn?.inputId && !turnEnv) log(`no settings file for turn ${turnArg} of ${sessionId}; using this runner's own environment`);
+  const config = loadConfig({ ...(turnEnv ?? process.env), CODEX_DELEGATE_HOME: home });
   const notifier = Notifier.fromConfig(config);
   const deps = { config, registry, paths, notifier, log };
   await runTurn(deps, sessionId, Number(turnArg));

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withoutSecrets } from '../codex/command.ts';
 import type { Config } from '../config.ts';
 import type { Paths } from '../store/paths.ts';
 
@@ -11,8 +12,7 @@ const RUNNER_MAIN = fileURLToPath(new URL(`./main${path.extname(fileURLToPath(im
 /**
  * Starts a detached runner for one turn: its own session and process group
  * (so it outlives the server and a kill of the server's group), output to a
- * private per-turn log, and only ids and paths on its command line — secrets
- * reach it through the environment.
+ * private per-turn log, and only ids and paths on its command line.
  */
 export function spawnRunner(config: Config, paths: Paths, sessionId: string, turn: number): number | undefined {
   const log = openSync(paths.turnFile(sessionId, turn, 'runner.log'), 'a', 0o600);
@@ -20,7 +20,9 @@ export function spawnRunner(config: Config, paths: Paths, sessionId: string, tur
     const child = spawn(process.execPath, [RUNNER_MAIN, paths.home, sessionId, String(turn)], {
       detached: true,
       stdio: ['ignore', log, log],
-      env: config.env,
+      // Secrets stay out: a process's initial environment is readable in /proc by every process of the
+      // same user, Codex's commands included. The runner reads its turn's settings from a private file.
+      env: withoutSecrets(config.env),
       cwd: paths.home,
     });
     child.on('error', () => {}); // A failed spawn is seen by reconcile: the turn never gets a runner.

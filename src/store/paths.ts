@@ -8,6 +8,12 @@ export interface Paths {
   readonly sessionsDir: string;
   sessionDir(sessionId: string): string;
   turnFile(sessionId: string, turn: number, kind: TurnFileKind): string;
+  /**
+   * What the server that accepted a turn wrote for its runner, under a name of
+   * that call's own (`inputId`): two calls racing for the same turn number never
+   * touch each other's files. A null inputId is a turn recorded by an older version.
+   */
+  turnInput(sessionId: string, turn: number, inputId: string | null, kind: TurnInputKind): string;
   lease(sessionId: string): string;
 }
 
@@ -19,6 +25,8 @@ export type TurnFileKind =
   | 'message.txt'
   | 'runner.log';
 
+export type TurnInputKind = 'prompt.txt' | 'env.json';
+
 export function makePaths(home: string): Paths {
   const sessionsDir = path.join(home, 'sessions');
   const sessionDir = (id: string) => path.join(sessionsDir, id);
@@ -29,6 +37,7 @@ export function makePaths(home: string): Paths {
     sessionsDir,
     sessionDir,
     turnFile: (id, turn, kind) => path.join(sessionDir(id), `turn-${turn}.${kind}`),
+    turnInput: (id, turn, inputId, kind) => path.join(sessionDir(id), inputId ? `turn-${turn}.${inputId}.${kind}` : `turn-${turn}.${kind}`),
     lease: (id) => path.join(sessionDir(id), 'runner.lease'),
   };
 }

@@ -3,6 +3,7 @@ import { activeSessions } from './queries.ts';
 import type { Registry } from './registry.ts';
 import { latestTurn, type Session, type Turn } from './session.ts';
 import { finishTurn } from './transitions.ts';
+import { discardTurnEnv } from './turn-input.ts';
 
 /** A turn picked to run gets its runner within milliseconds; this long without one means it never started. */
 const RUNNER_START_GRACE_MS = 30_000;
@@ -22,7 +23,7 @@ export type OnInterrupted = (session: Session, turn: Turn, now: string) => void;
 
 export async function reconcile(registry: Registry, onInterrupted?: OnInterrupted, now = Date.now()): Promise<Interrupted[]> {
   if (findDead(activeSessions(await registry.read()), now).length === 0) return [];
-  return registry.update((data) => {
+  const interrupted = await registry.update((data) => {
     const dead = findDead(Object.values(data.sessions), now);
     for (const { sessionId, turn } of dead) {
       const session = data.sessions[sessionId]!;
@@ -46,6 +47,12 @@ export async function reconcile(registry: Registry, onInterrupted?: OnInterrupte
     }
     return dead;
   });
+  // A runner that never started never read its turn's settings: they hold secrets, so they go.
+  for (const { sessionId, turn } of interrupted) {
+    const record = (await registry.getSession(sessionId))?.turns[turn - 1];
+    if (record && !record.runner) await discardTurnEnv(registry.paths, sessionId, turn, record.inputId);
+  }
+  return interrupted;
 }
 
 function findDead(sessions: Session[], now: number): Interrupted[] {

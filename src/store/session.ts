@@ -79,6 +79,8 @@ export const turnSchema = z.object({
   resultChars: z.number().nullable(),
   /** For usage-limit failures: when Codex said the limit resets. */
   resetsAt: z.string().nullable().default(null),
+  /** Names the prompt and settings files the accepting server wrote for this turn (Paths.turnInput). */
+  inputId: z.string().regex(/^[0-9a-f]{8,32}$/).nullable().default(null),
 });
 export type Turn = z.infer<typeof turnSchema>;
 
@@ -137,6 +139,7 @@ export function newTurn(
   turn: number,
   now: string,
   options: { timeoutSeconds: number; heartbeatSeconds: number; heartbeatStyle: 'new' | 'edit'; maxTokens: number | null; notify: Route | null },
+  inputId: string | null = null,
 ): Turn {
   return {
     turn,
@@ -159,6 +162,7 @@ export function newTurn(
     cancel: null,
     resultChars: null,
     resetsAt: null,
+    inputId,
   };
 }
 

@@ -6,6 +6,7 @@ import { errorMessage } from '../../errors.ts';
 import { deliverLeftovers, reconcileAndStart } from '../../notify/housekeeping.ts';
 import { isActive, latestTurn, STATUSES } from '../../store/session.ts';
 import { finishTurn } from '../../store/transitions.ts';
+import { discardTurnEnv } from '../../store/turn-input.ts';
 import { requireSession, sessionIdField, strictInput, typeError } from '../inputs.ts';
 import { defineTool, type ToolDeps } from '../tool.ts';
 
@@ -57,6 +58,7 @@ export const cancelTool = defineTool({
     });
     if (action.kind === 'signal') signalGroup(action.pgid, 'SIGTERM');
     if (action.kind === 'done') {
+      await discardTurnEnv(deps.paths, session.id, turnNo, latestTurn(session).inputId);
       await startReadyTurns(deps.config, deps.registry, deps.paths);
       deliverLeftovers(deps).catch((error) => deps.log(`notify: ${errorMessage(error)}`));
     }

@@ -1,13 +1,15 @@
-import { mkdir, rm } from 'node:fs/promises';
-import { writePrivateFile } from '../../store/private-file.ts';
+import { rm } from 'node:fs/promises';
 import { z } from 'zod';
 import { locateCodex } from '../../codex/locate.ts';
 import { UserError } from '../../errors.ts';
 import { pickReady, spawnRunners, type ReadyTurn } from '../../runner/scheduler.ts';
 import type { RegistryData } from '../../store/registry.ts';
-import { newSessionId, newTurn, REASONING_EFFORTS, routeSchema, SANDBOXES, type Session } from '../../store/session.ts';
+import { newSessionId, newTurn, REASONING_EFFORTS, routeSchema, SANDBOXES, type Session, type Turn } from '../../store/session.ts';
+import { explainStorageError } from '../../store/storage-error.ts';
+import { newInputId, removeTurnInput, writeTurnInput } from '../../store/turn-input.ts';
 import { checkWorkingDirectory, promptField, strictInput, timeoutField, typeError } from '../inputs.ts';
 import { resolveRoute } from '../route.ts';
+import { assertSandboxAllowed } from '../../sandbox-gate.ts';
 import { defineTool, type ToolDeps } from '../tool.ts';
 
 export const notifyField = z
@@ -66,12 +68,7 @@ export const launchTool = defineTool({
     const { config, registry } = deps;
     const cwd = await checkWorkingDirectory(args.cwd ?? config.defaultCwd);
     const sandbox = args.sandbox ?? 'workspace-write';
-    if (sandbox === 'danger-full-access' && !config.allowDanger) {
-      throw new UserError(
-        'forbidden',
-        'sandbox "danger-full-access" is disabled; start the server with CODEX_DELEGATE_ALLOW_DANGER=1 to allow it, or use workspace-write.',
-      );
-    }
+    assertSandboxAllowed(sandbox, config);
     await locateCodex(config.codexBin, config.env);
     await registry.init();
 
@@ -106,30 +103,31 @@ export const launchTool = defineTool({
     const record = (data: RegistryData) => {
       data.sessions[session.id] = session;
     };
-    return { ...(await enqueueTurn(deps, session, 1, args.prompt, record)), label: session.label, createdAt: session.createdAt };
+    return { ...(await enqueueTurn(deps, session, session.turns[0]!, args.prompt, record)), label: session.label, createdAt: session.createdAt };
   },
   summary: (out) => `Launched ${out.sessionId} (${out.status}) in ${out.cwd}. Check it with codex_status; read the answer with codex_result.`,
 });
 
 /**
- * Records a queued turn (prompt in a private file, then `record` under the
- * registry lock, which may still refuse by throwing) and starts it if a slot
- * is free. Shared by launch and resume; nothing is left behind on failure.
+ * Records a queued turn and starts it if a slot is free. Shared by launch and
+ * resume. The prompt and this server's environment go to files named for this
+ * call alone (a fresh inputId); then `record` runs under the registry lock and
+ * may still refuse by throwing, in which case exactly those files are removed:
+ * a refused call never touches what an accepted one wrote.
  */
 export async function enqueueTurn(
   deps: ToolDeps,
   session: Session,
-  turn: number,
+  turn: Turn,
   prompt: string,
   record: (data: RegistryData) => void,
 ) {
   const { config, registry, paths } = deps;
-  const dir = paths.sessionDir(session.id);
-  const promptFile = paths.turnFile(session.id, turn, 'prompt.txt');
+  const target = { sessionId: session.id, turn: turn.turn, inputId: newInputId() };
+  turn.inputId = target.inputId;
   let started: ReadyTurn[];
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await writePrivateFile(promptFile, prompt);
+    await writeTurnInput(paths, target, prompt, config.env);
     // Record and schedule in one locked write: the answer says what the scheduler decided for this
     // very turn, and a burst of launches costs one lock cycle each, not two.
     started = await registry.update((data) => {
@@ -137,10 +135,11 @@ export async function enqueueTurn(
       return pickReady(data, config.maxConcurrent, new Date().toISOString());
     });
   } catch (error) {
-    await rm(turn === 1 ? dir : promptFile, { recursive: true, force: true });
-    throw error;
+    if (turn.turn === 1) await rm(paths.sessionDir(session.id), { recursive: true, force: true });
+    else await removeTurnInput(paths, target);
+    throw explainStorageError(error, paths.home);
   }
   spawnRunners(config, paths, started);
-  const running = started.some((t) => t.sessionId === session.id && t.turn === turn);
-  return { sessionId: session.id, turn, status: running ? ('running' as const) : ('queued' as const), cwd: session.cwd };
+  const running = started.some((t) => t.sessionId === session.id && t.turn === turn.turn);
+  return { sessionId: session.id, turn: turn.turn, status: running ? ('running' as const) : ('queued' as const), cwd: session.cwd };
 }

@@ -4,6 +4,7 @@ import type { RegistryData } from '../../store/registry.ts';
 import { isActive, latestTurn, newTurn } from '../../store/session.ts';
 import { checkWorkingDirectory, promptField, requireSession, sessionIdField, strictInput, timeoutField } from '../inputs.ts';
 import { resolveRoute } from '../route.ts';
+import { assertSandboxAllowed } from '../../sandbox-gate.ts';
 import { defineTool } from '../tool.ts';
 import { enqueueTurn, heartbeatField, heartbeatStyleField, notifyField, turnStartedSchema } from './launch.ts';
 
@@ -38,6 +39,8 @@ export const resumeTool = defineTool({
         `Session ${session.id} has no Codex thread to continue (its first turn failed before Codex started one: ${previous.error ?? 'no error recorded'}); launch a new task instead.`,
       );
     }
+    // The server that runs the turn decides: a session launched where danger was allowed gets no pass here.
+    assertSandboxAllowed(session.sandbox, deps.config);
     await checkWorkingDirectory(session.cwd);
     const now = new Date().toISOString();
     const turn = newTurn(session.turns.length + 1, now, {
@@ -53,7 +56,7 @@ export const resumeTool = defineTool({
       if (!current || current.turns.length + 1 !== turn.turn || isActive(latestTurn(current).status)) throw stillRunning(session.id);
       current.turns.push(turn);
     };
-    const started = await enqueueTurn(deps, session, turn.turn, args.prompt, record);
+    const started = await enqueueTurn(deps, session, turn, args.prompt, record);
     return { ...started, label: session.label, createdAt: now };
   },
   summary: (out) => `Resumed ${out.sessionId} as turn ${out.turn} (${out.status}).`,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { errorMessage } from '../../errors.ts';
-import { deliverLeftovers, reconcileAndStart } from '../../notify/housekeeping.ts';
+import { deliverLeftovers, reconcileAndStartBeforeRead } from '../../notify/housekeeping.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { activeSessions, queueOrder, sessionsNewestFirst } from '../../store/queries.ts';
 import { isActive, latestTurn, sessionSchema, STATUSES, type Session } from '../../store/session.ts';
@@ -38,7 +38,7 @@ export const statusTool = defineTool({
   outputSchema: output,
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   async handler(args, deps, request) {
-    await reconcileAndStart(deps);
+    await reconcileAndStartBeforeRead(deps);
     // Notifications a dead or exhausted sender left: sent in the background, never delaying the answer.
     deliverLeftovers(deps).catch((error) => deps.log(`notify: ${errorMessage(error)}`));
     const now = Date.now();
@@ -82,7 +82,7 @@ async function waitWhileActive(deps: ToolDeps, session: Session, waitMs: number,
     const left = started + waitMs - Date.now();
     if (left <= 0) break;
     await sleep(Math.min(WAIT_POLL_MS, left), undefined, { signal: request.signal }).catch(() => undefined);
-    await reconcileAndStart(deps);
+    await reconcileAndStartBeforeRead(deps);
     current = (await deps.registry.getSession(session.id)) ?? current;
     if (progressToken !== undefined && Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
       lastProgress = Date.now();

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { z } from 'zod';
+import type { Paths } from './paths.ts';
+import { writePrivateFile } from './private-file.ts';
+
+/**
+ * What the server that accepts a turn hands to whichever runner starts it: the
+ * prompt, and the environment the turn must run with (its Codex home and
+ * binary, its OpenClaw gateway and tokens). A queued turn may be started by
+ * another server's runner; it still runs with the configuration of the server
+ * that accepted it. The environment holds secrets, so it never goes into the
+ * registry or a process's initial environment: a 0600 file in the 0700 session
+ * folder, read once and deleted by the runner.
+ */
+
+export function newInputId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+export async function writeTurnInput(
+  paths: Paths,
+  target: { sessionId: string; turn: number; inputId: string },
+  prompt: string,
+  env: Readonly<NodeJS.ProcessEnv>,
+): Promise<void> {
+  const { sessionId, turn, inputId } = target;
+  await mkdir(paths.sessionDir(sessionId), { recursive: true, mode: 0o700 });
+  await writePrivateFile(paths.turnInput(sessionId, turn, inputId, 'prompt.txt'), prompt);
+  await writePrivateFile(paths.turnInput(sessionId, turn, inputId, 'env.json'), JSON.stringify({ env }));
+}
+
+/** Removes what one call wrote, and only that: its own inputId names it. */
+export async function removeTurnInput(paths: Paths, target: { sessionId: string; turn: number; inputId: string }): Promise<void> {
+  for (const kind of ['prompt.txt', 'env.json'] as const) {
+    await rm(paths.turnInput(target.sessionId, target.turn, target.inputId, kind), { force: true });
+  }
+}
+
+/** A turn that ended without a runner (cancelled while queued, never started) leaves no secrets behind. */
+export async function discardTurnEnv(paths: Paths, sessionId: string, turn: number, inputId: string | null): Promise<void> {
+  if (inputId) await rm(paths.turnInput(sessionId, turn, inputId, 'env.json'), { force: true });
+}
+
+const envFileSchema = z.object({ env: z.record(z.string(), z.string()) });
+
+/**
+ * The accepting server's environment for a turn, deleted as it is read so the
+ * secrets in it spend as little time on disk as possible. Undefined when there
+ * is none (a turn recorded by an older version, or already read).
+ */
+export async function takeTurnEnv(paths: Paths, sessionId: string, turn: number, inputId: string | null): Promise<Record<string, string> | undefined> {
+  if (!inputId) return undefined;
+  const file = paths.turnInput(sessionId, turn, inputId, 'env.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  await rm(file, { force: true });
+  try {
+    const parsed = envFileSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data.env : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function readTurnPrompt(paths: Paths, sessionId: string, turn: number, inputId: string | null): Promise<string> {
+  return readFile(paths.turnInput(sessionId, turn, inputId, 'prompt.txt'), 'utf8');
+}
