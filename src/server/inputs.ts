@@ -1,10 +1,11 @@
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { access, realpath, stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import type { Registry } from '../store/registry.ts';
-import { SESSION_ID_PATTERN, type Session } from '../store/session.ts';
+import { SESSION_ID_PATTERN, type Sandbox, type Session } from '../store/session.ts';
 
 /** Input pieces shared by several tools, with messages a person can act on. */
 
@@ -52,8 +53,16 @@ export async function requireSession(registry: Registry, sessionId: string): Pro
   return session;
 }
 
+/** A working directory as the caller spelt it (for display) and as the file system resolves it (for comparing). */
+export interface WorkingDirectory {
+  /** Normalized, without a trailing slash: what the answers show and Codex is started in. */
+  cwd: string;
+  /** Symlinks resolved: `/x/ws`, `/x/ws/` and a link to it are one directory to the write lock. */
+  realCwd: string;
+}
+
 /** An absolute path of an existing directory Codex can enter and read. */
-export async function checkWorkingDirectory(cwd: string): Promise<string> {
+export async function checkWorkingDirectory(cwd: string): Promise<WorkingDirectory> {
   if (!path.isAbsolute(cwd)) {
     throw new UserError('bad_input', `cwd must be an absolute path; "${cwd}" is relative.`);
   }
@@ -65,5 +74,30 @@ export async function checkWorkingDirectory(cwd: string): Promise<string> {
   } catch {
     throw new UserError('bad_input', `cwd ${cwd} is not readable by this user; fix its permissions or pick another directory.`);
   }
-  return path.normalize(cwd);
+  return { cwd: withoutTrailingSlash(path.normalize(cwd)), realCwd: await realpath(cwd) };
+}
+
+function withoutTrailingSlash(dir: string): string {
+  return dir.length > 1 && dir.endsWith(path.sep) ? dir.slice(0, -1) : dir;
+}
+
+/** Where a launch without `cwd` runs, and why: the answer says so, so nobody is surprised by it. */
+export type CwdSource = 'argument' | 'CODEX_DELEGATE_DEFAULT_CWD' | "server working directory" | 'session';
+
+/**
+ * `/` and the home directory hold everything a user has: a writable Codex
+ * there by accident (a host that starts the server in `/` or `$HOME`, a
+ * launch without `cwd`) can touch all of it. Refused unless someone chose
+ * the directory: the caller's `cwd`, or CODEX_DELEGATE_DEFAULT_CWD.
+ */
+export async function refuseAccidentalWideDirectory(dir: WorkingDirectory, source: CwdSource, sandbox: Sandbox): Promise<void> {
+  if (source !== 'server working directory' || sandbox === 'read-only') return;
+  const home = await realpath(os.homedir()).catch(() => os.homedir());
+  const what = dir.realCwd === path.parse(dir.realCwd).root ? 'the root directory' : dir.realCwd === home ? 'your home directory' : null;
+  if (!what) return;
+  throw new UserError(
+    'forbidden',
+    `No cwd was given, so this writable (${sandbox}) run would start in ${dir.cwd} (${what}), where the server was started; ` +
+      'pass cwd with the project folder, or set CODEX_DELEGATE_DEFAULT_CWD in the server environment (or use sandbox "read-only").',
+  );
 }

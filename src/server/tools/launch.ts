@@ -6,7 +6,7 @@ import { UserError } from '../../errors.ts';
 import { pickReady, spawnRunners, type ReadyTurn } from '../../runner/scheduler.ts';
 import type { RegistryData } from '../../store/registry.ts';
 import { newSessionId, newTurn, REASONING_EFFORTS, routeSchema, SANDBOXES, type Session } from '../../store/session.ts';
-import { checkWorkingDirectory, promptField, strictInput, timeoutField, typeError } from '../inputs.ts';
+import { checkWorkingDirectory, promptField, refuseAccidentalWideDirectory, strictInput, timeoutField, typeError, type CwdSource } from '../inputs.ts';
 import { resolveRoute } from '../route.ts';
 import { defineTool, type ToolDeps } from '../tool.ts';
 
@@ -50,6 +50,8 @@ export const turnStartedSchema = z.object({
   turn: z.number(),
   status: z.enum(['running', 'queued']),
   cwd: z.string(),
+  /** Why Codex runs there: the caller's cwd, the configured default, the server's own directory, or the resumed session's. */
+  cwdFrom: z.enum(['argument', 'CODEX_DELEGATE_DEFAULT_CWD', 'server working directory', 'session']),
   label: z.string().nullable(),
   createdAt: z.string(),
 });
@@ -64,8 +66,10 @@ export const launchTool = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async handler(args, deps) {
     const { config, registry } = deps;
-    const cwd = await checkWorkingDirectory(args.cwd ?? config.defaultCwd);
+    const cwdFrom: CwdSource = args.cwd !== undefined ? 'argument' : config.env.CODEX_DELEGATE_DEFAULT_CWD !== undefined ? 'CODEX_DELEGATE_DEFAULT_CWD' : 'server working directory';
+    const { cwd, realCwd } = await checkWorkingDirectory(args.cwd ?? config.defaultCwd);
     const sandbox = args.sandbox ?? 'workspace-write';
+    await refuseAccidentalWideDirectory({ cwd, realCwd }, cwdFrom, sandbox);
     if (sandbox === 'danger-full-access' && !config.allowDanger) {
       throw new UserError(
         'forbidden',
@@ -81,6 +85,7 @@ export const launchTool = defineTool({
       id: newSessionId(now.getTime()),
       label: args.label ?? null,
       cwd,
+      realCwd,
       sandbox,
       model: args.model ?? null,
       reasoningEffort: args.reasoningEffort ?? null,
@@ -106,10 +111,17 @@ export const launchTool = defineTool({
     const record = (data: RegistryData) => {
       data.sessions[session.id] = session;
     };
-    return { ...(await enqueueTurn(deps, session, 1, args.prompt, record)), label: session.label, createdAt: session.createdAt };
+    return { ...(await enqueueTurn(deps, session, 1, args.prompt, record)), cwdFrom, label: session.label, createdAt: session.createdAt };
   },
-  summary: (out) => `Launched ${out.sessionId} (${out.status}) in ${out.cwd}. Check it with codex_status; read the answer with codex_result.`,
+  summary: (out) => `Launched ${out.sessionId} (${out.status}) in ${out.cwd}${cwdNote(out.cwdFrom)}. Check it with codex_status; read the answer with codex_result.`,
 });
+
+/** Says where a directory nobody named in this call came from. */
+export function cwdNote(from: CwdSource): string {
+  if (from === 'CODEX_DELEGATE_DEFAULT_CWD') return ' (CODEX_DELEGATE_DEFAULT_CWD, no cwd was given)';
+  if (from === 'server working directory') return " (the server's working directory, no cwd was given)";
+  return '';
+}
 
 /**
  * Records a queued turn (prompt in a private file, then `record` under the

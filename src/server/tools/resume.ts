@@ -5,7 +5,7 @@ import { isActive, latestTurn, newTurn } from '../../store/session.ts';
 import { checkWorkingDirectory, promptField, requireSession, sessionIdField, strictInput, timeoutField } from '../inputs.ts';
 import { resolveRoute } from '../route.ts';
 import { defineTool } from '../tool.ts';
-import { enqueueTurn, heartbeatField, heartbeatStyleField, notifyField, turnStartedSchema } from './launch.ts';
+import { cwdNote, enqueueTurn, heartbeatField, heartbeatStyleField, notifyField, turnStartedSchema } from './launch.ts';
 
 const input = strictInput({
   sessionId: sessionIdField,
@@ -54,7 +54,7 @@ export const resumeTool = defineTool({
       current.turns.push(turn);
     };
     const started = await enqueueTurn(deps, session, turn.turn, args.prompt, record);
-    return { ...started, label: session.label, createdAt: now };
+    return { ...started, cwdFrom: 'session' as const, label: session.label, createdAt: now };
   },
-  summary: (out) => `Resumed ${out.sessionId} as turn ${out.turn} (${out.status}).`,
+  summary: (out) => `Resumed ${out.sessionId} as turn ${out.turn} (${out.status}) in ${out.cwd}${cwdNote(out.cwdFrom)}.`,
 });
