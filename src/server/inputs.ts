@@ -5,6 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import type { Registry } from '../store/registry.ts';
+import { describeZodError } from './unexpected-error.ts';
 import { SESSION_ID_PATTERN, type Sandbox, type Session } from '../store/session.ts';
 
 /** Input pieces shared by several tools, with messages a person can act on. */
@@ -45,8 +46,27 @@ export function strictInput<Shape extends z.ZodRawShape>(shape: Shape) {
   });
 }
 
+/**
+ * The session with this id, or an error that says what to do. The id is checked
+ * against the pattern first: registry lookups index a plain object, where
+ * `constructor` or `__proto__` would find Object.prototype's members.
+ */
 export async function requireSession(registry: Registry, sessionId: string): Promise<Session> {
-  const session = await registry.getSession(sessionId);
+  if (!SESSION_ID_PATTERN.test(sessionId)) {
+    throw new UserError('bad_input', `"${sessionId.slice(0, 80)}" is not a session id; list sessions with codex_status.`);
+  }
+  let session: Session | undefined;
+  try {
+    session = await registry.getSession(sessionId);
+  } catch (error) {
+    if (!(error instanceof z.ZodError)) throw error;
+    throw new UserError(
+      'conflict',
+      `The record of session ${sessionId} in ${registry.paths.registry} is damaged (${describeZodError(error)}); ` +
+        'it cannot be shown or changed. Launch a new task; remove or repair that record if it keeps getting in the way.',
+      { cause: error },
+    );
+  }
   if (!session) {
     throw new UserError('not_found', `No session ${sessionId} is recorded here; list sessions with codex_status (no arguments).`);
   }

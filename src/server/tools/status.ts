@@ -27,7 +27,11 @@ const input = strictInput({
 });
 
 // One object for both shapes: a single session's fields, or `sessions` for a listing.
-const output = statusViewSchema.partial().extend({ sessions: z.array(statusViewSchema).optional() });
+const output = statusViewSchema.partial().extend({
+  sessions: z.array(statusViewSchema).optional(),
+  /** Ids of listed records that do not have a session's shape, left out of `sessions`. */
+  unreadable: z.array(z.string()).optional(),
+});
 
 export const statusTool = defineTool({
   name: 'codex_status',
@@ -50,16 +54,24 @@ export const statusTool = defineTool({
       return toStatusView(session, Date.now(), positions.get(session.id) ?? null);
     }
     const newest = sessionsNewestFirst(data);
-    const sessions = (args.status ? newest.filter((s) => latestTurn(s).status === args.status) : newest)
-      .slice(0, args.limit ?? 20)
-      .map((raw) => {
-        const session = sessionSchema.parse(raw);
-        return toStatusView(session, now, positions.get(session.id) ?? null, true);
-      });
-    return { sessions };
+    const sessions: StatusView[] = [];
+    const unreadable: string[] = [];
+    // One record damaged (by hand, or by another version) must not hide every other session.
+    for (const raw of (args.status ? newest.filter((s) => latestTurn(s).status === args.status) : newest).slice(0, args.limit ?? 20)) {
+      const parsed = sessionSchema.safeParse(raw);
+      if (parsed.success) sessions.push(toStatusView(parsed.data, now, positions.get(parsed.data.id) ?? null, true));
+      else unreadable.push(String(raw.id));
+    }
+    return unreadable.length > 0 ? { sessions, unreadable } : { sessions };
   },
   summary: (out) => {
-    if (out.sessions) return out.sessions.length === 0 ? 'No sessions.' : out.sessions.map((s) => statusLine(s)).join('\n');
+    if (out.sessions) {
+      const lines = out.sessions.length === 0 ? ['No sessions.'] : out.sessions.map((s) => statusLine(s));
+      if (out.unreadable) {
+        lines.push(`⚠ ${out.unreadable.join(', ')} could not be read (damaged record in the registry); the other sessions are listed.`);
+      }
+      return lines.join('\n');
+    }
     return statusLine(out as StatusView);
   },
 });
