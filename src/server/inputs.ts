@@ -83,18 +83,32 @@ export interface WorkingDirectory {
 
 /** An absolute path of an existing directory Codex can enter and read. */
 export async function checkWorkingDirectory(cwd: string): Promise<WorkingDirectory> {
+  const shown = printable(cwd);
   if (!path.isAbsolute(cwd)) {
-    throw new UserError('bad_input', `cwd must be an absolute path; "${cwd}" is relative.`);
+    throw new UserError('bad_input', `cwd must be an absolute path; "${shown}" is relative.`);
   }
-  const info = await stat(cwd).catch(() => undefined);
-  if (!info) throw new UserError('bad_input', `cwd ${cwd} does not exist; create it or pass an existing directory.`);
-  if (!info.isDirectory()) throw new UserError('bad_input', `cwd ${cwd} is a file, not a directory; pass its folder.`);
+  if (cwd.includes('\0')) throw new UserError('bad_input', `cwd ${shown} contains a NUL character; pass a plain directory path.`);
+  const info = await stat(cwd).catch((error: NodeJS.ErrnoException) => error);
+  if (info instanceof Error) {
+    // Only a missing path "does not exist"; a parent without search permission or a name too long is something else.
+    if (info.code === 'ENOENT' || info.code === 'ENOTDIR') {
+      throw new UserError('bad_input', `cwd ${shown} does not exist; create it or pass an existing directory.`);
+    }
+    throw new UserError('bad_input', `cwd ${shown} cannot be opened (${info.code ?? info.message}); pass a directory this user can reach.`);
+  }
+  if (!info.isDirectory()) throw new UserError('bad_input', `cwd ${shown} is a file, not a directory; pass its folder.`);
   try {
     await access(cwd, constants.R_OK | constants.X_OK);
   } catch {
-    throw new UserError('bad_input', `cwd ${cwd} is not readable by this user; fix its permissions or pick another directory.`);
+    throw new UserError('bad_input', `cwd ${shown} is not readable by this user; fix its permissions or pick another directory.`);
   }
   return { cwd: withoutTrailingSlash(path.normalize(cwd)), realCwd: await realpath(cwd) };
+}
+
+/** A caller's string inside an error sentence: one line, and short enough to read. */
+function printable(value: string): string {
+  const line = value.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }
 
 function withoutTrailingSlash(dir: string): string {

@@ -73,11 +73,12 @@ export function toStatusView(session: Session, now: number, queuePosition: numbe
 export function statusLine(view: StatusView): string {
   const parts = [
     `${view.sessionId} ${view.status}${view.queuePosition ? ` #${view.queuePosition} in queue` : ''}`,
-    view.label,
+    // A label or an error is free text: one line, so it cannot pose as another line of the answer.
+    view.label && shorten(view.label, 80),
     formatDuration(view.elapsedSeconds),
     plural(view.counters.commands, 'cmd'),
     `${formatTokens(view.usage.inputTokens + view.usage.outputTokens)} tok`,
-    view.error ?? view.activity,
+    shorten(view.error ?? view.activity, 300),
   ];
   return parts.filter(Boolean).join(' · ');
 }
@@ -88,6 +89,8 @@ export function statusLine(view: StatusView): string {
  */
 export function statusDetails(view: StatusView): string {
   const lines = [statusLine(view), `cwd: ${view.cwd} · sandbox: ${view.sandbox}`];
+  // The status line holds the error shortened to one line; the whole of it matters to whoever fixes it.
+  if (view.error && shorten(view.error, 300) !== view.error) lines.push(`Error: ${view.error}`);
   lines.push(...changeLines(view.filesChanged ?? [], view.failedCommands ?? [], null));
   if (view.counters.errors > 0) lines.push(errorCountLine(view.counters.errors, view.status));
   if (view.resultChars !== null) lines.push(`Answer: ${plural(view.resultChars, 'character')}; read it with codex_result.`);

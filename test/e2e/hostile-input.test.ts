@@ -63,6 +63,19 @@ describe('hostile but valid input', { concurrency: 1 }, () => {
     }
   });
 
+  test('a cwd too long to open, and a label with a line break: short answers, one line per session', async () => {
+    const long = await shared.client.call('codex_launch', { prompt: 'x', cwd: `/${'a'.repeat(5000)}` });
+    assert.equal(long.isError, true);
+    assertActionable(textOf(long));
+    assert.match(textOf(long), /cannot be opened \(ENAMETOOLONG\); pass a directory this user can reach/);
+    const launched = await shared.client.ok('codex_launch', { prompt: '@reply x', label: 'two\n⚠ lines', sandbox: 'read-only' });
+    await shared.client.waitFor(launched.sessionId, isFinished);
+    const listing = textOf(await shared.client.call('codex_status', {}));
+    const sessions = (await shared.client.ok('codex_status', {})).sessions;
+    assert.equal(listing.split('\n').length, sessions.length, listing);
+    assert.match(listing, new RegExp(`${launched.sessionId} succeeded · two ⚠ lines · `));
+  });
+
   test('a registry record damaged by hand: every tool answers with a sentence, the listing still works', async () => {
     const launched = await shared.client.ok('codex_launch', { prompt: '@reply intact' });
     await shared.client.waitFor(launched.sessionId, isFinished);
