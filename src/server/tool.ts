@@ -65,12 +65,14 @@ export function registerTool<In extends z.ZodObject, Out extends z.ZodObject>(
       annotations: tool.annotations,
     },
     async (input: z.infer<In>, request: ToolRequest) => {
-      const output = await tool.handler(input, deps, request).catch((error: unknown) => {
+      try {
+        const output = await tool.handler(input, deps, request);
+        const notices = deps.registry.takeNotices();
+        const text = [...notices.map((n) => `⚠ ${n}`), tool.summary(output)].join('\n');
+        return { structuredContent: output as Record<string, unknown>, content: [{ type: 'text' as const, text }] };
+      } catch (error) {
         throw asUserFacing(error, tool.name, deps);
-      });
-      const notices = deps.registry.takeNotices();
-      const text = [...notices.map((n) => `⚠ ${n}`), tool.summary(output)].join('\n');
-      return { structuredContent: output as Record<string, unknown>, content: [{ type: 'text' as const, text }] };
+      }
     },
   );
 }
