@@ -116,7 +116,7 @@ function withoutTrailingSlash(dir: string): string {
 }
 
 /** Where a launch without `cwd` runs, and why: the answer says so, so nobody is surprised by it. */
-export type CwdSource = 'argument' | 'CODEX_DELEGATE_DEFAULT_CWD' | "server working directory" | 'session';
+export type CwdSource = 'argument' | 'CODEX_DELEGATE_DEFAULT_CWD' | 'server working directory' | 'session';
 
 /**
  * `/` and the home directory hold everything a user has: a writable Codex
