@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Config } from '../config.ts';
 import type { Paths } from '../store/paths.ts';
 import type { Registry, RegistryData } from '../store/registry.ts';
@@ -54,8 +55,12 @@ export function pickReady(data: RegistryData, maxConcurrent: number, now: string
   return ready;
 }
 
-/** Two writable runs in one directory would trample each other's edits. */
+/**
+ * Two writable runs in one directory would trample each other's edits. Compared by real path:
+ * `/x/ws/` or a symlink to `/x/ws` is the same directory (older records have only `cwd`).
+ */
 function conflictsOnWrites(a: Session, b: Session): boolean {
   const writes = (s: Session) => s.sandbox !== 'read-only';
-  return writes(a) && writes(b) && a.cwd === b.cwd && !a.allowConcurrentWrites;
+  const dir = (s: Session) => s.realCwd ?? path.resolve(s.cwd);
+  return writes(a) && writes(b) && dir(a) === dir(b) && !a.allowConcurrentWrites;
 }

@@ -1,4 +1,6 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { STDIO_DEFAULT_MAX_BUFFER_SIZE } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import { HELP } from '../cli/help.ts';
 import { loadConfig } from '../config.ts';
 import { errorMessage } from '../errors.ts';
@@ -38,7 +40,8 @@ async function main(argv: string[]): Promise<void> {
   const notifier = Notifier.fromConfig(config);
   const deps = { config, registry, paths, notifier, log };
   const server = createServer(deps);
-  await server.connect(new StdioServerTransport());
+  watchConnection(server);
+  await server.connect(new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize: MAX_MESSAGE_BYTES }));
 
   // Runners are detached and own their turns: leaving never touches them.
   const exit = () => process.exit(0);
@@ -54,6 +57,37 @@ async function main(argv: string[]): Promise<void> {
       .then(() => deliverLeftovers(deps))
       .catch((error) => log(`start-up housekeeping failed: ${errorMessage(error)}`));
   });
+}
+
+/** The SDK's own limit for one message on stdin, passed explicitly so the message below stays true. */
+const MAX_MESSAGE_BYTES = STDIO_DEFAULT_MAX_BUFFER_SIZE;
+
+/**
+ * The stdio transport reports a line that is not JSON-RPC as an error and goes
+ * on; it closes itself only when one message overflows its read buffer, and
+ * then stops reading stdin for good. Left alone, the process then either exits
+ * 0 or sits answering nothing, depending on what else keeps it alive. So: say
+ * each problem on stderr, and on close exit non-zero so the host restarts us.
+ */
+function watchConnection(server: McpServer): void {
+  let closed = false;
+  let lastError: unknown;
+  server.server.onerror = (error) => {
+    lastError = error;
+    // Deferred: the overflow error comes right before the close, and is reported with it.
+    setImmediate(() => {
+      if (!closed) log(`ignored a line on stdin that is not a JSON-RPC message, or a message that could not be handled: ${errorMessage(error)}`);
+    });
+  };
+  server.server.onclose = () => {
+    closed = true;
+    log(
+      `the client sent a message larger than ${MAX_MESSAGE_BYTES / 1024 / 1024} MB, the most the MCP stdio transport reads at once` +
+        `${lastError ? ` (${errorMessage(lastError)})` : ''}; the connection cannot continue after a cut message, so the server exits (code 1) ` +
+        'for the client to start it again. Put large content in a file and pass its path instead.',
+    );
+    process.exit(1);
+  };
 }
 
 main(process.argv.slice(2)).catch((error) => {

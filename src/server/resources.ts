@@ -1,13 +1,16 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { errorMessage } from '../errors.ts';
-import { latestTurn, SESSION_ID_PATTERN, type Session } from '../store/session.ts';
+import { errorMessage, UserError } from '../errors.ts';
+import { latestTurn, type Session } from '../store/session.ts';
 import { sessionsNewestFirst } from '../store/queries.ts';
 import { readTail } from '../store/read-tail.ts';
 import { readTurnText } from '../store/turn-text.ts';
 import { requireSession } from './inputs.ts';
-import type { ToolDeps } from './tool.ts';
+import { asUserFacing, type ToolDeps } from './tool.ts';
 import { toStatusView } from './views.ts';
+
+/** The resources a client may subscribe to: a session, its result or its events. */
+const SESSION_URI = /^codex:\/\/sessions\/([^/?#]+)(?:\/(?:result|events))?$/;
 
 /** Recent events shown by the events resource: the tail of the file, bounded. */
 const EVENTS_TAIL_BYTES = 256 * 1024;
@@ -36,20 +39,17 @@ export function registerResources(server: McpServer, deps: ToolDeps): void {
       })),
     };
   };
-  const lookup = async (value: unknown) => {
-    const id = String(value);
-    if (!SESSION_ID_PATTERN.test(id)) throw new Error(`"${id}" is not a session id; list sessions with codex_status.`);
-    return requireSession(deps.registry, id);
-  };
+  const lookup = (value: unknown) => requireSession(deps.registry, String(value));
+  const answering = answeringFor(deps);
 
   server.registerResource(
     'session',
     new ResourceTemplate('codex://sessions/{sessionId}', { list, complete: { sessionId: complete } }),
     { title: 'Codex session status', mimeType: 'application/json' },
-    async (uri, { sessionId }) => {
+    answering('reading the session resource', async (uri: URL, { sessionId }: { sessionId?: string | string[] }) => {
       const view = toStatusView(await lookup(sessionId), Date.now());
       return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(view, null, 2) }] };
-    },
+    }),
   );
   // The answer and the recent events of the latest turn: one text resource each.
   const turnText = (name: string, suffix: string, title: string, mimeType: string, read: (session: Session) => Promise<string>) =>
@@ -57,7 +57,9 @@ export function registerResources(server: McpServer, deps: ToolDeps): void {
       name,
       new ResourceTemplate(`codex://sessions/{sessionId}/${suffix}`, { list: undefined, complete: { sessionId: complete } }),
       { title, mimeType },
-      async (uri, { sessionId }) => ({ contents: [{ uri: uri.href, mimeType, text: await read(await lookup(sessionId)) }] }),
+      answering(`reading the ${suffix} resource`, async (uri: URL, { sessionId }: { sessionId?: string | string[] }) => ({
+        contents: [{ uri: uri.href, mimeType, text: await read(await lookup(sessionId)) }],
+      })),
     );
   const latest = (session: Session) => latestTurn(session).turn;
   turnText('session-result', 'result', 'Codex answer (latest turn)', 'text/plain', async (session) => (await readTurnText(deps.paths, session.id, latest(session))) ?? '');
@@ -69,17 +71,19 @@ export function registerResources(server: McpServer, deps: ToolDeps): void {
 
 /** resources/subscribe support: a cheap poll of the (cached) registry while anyone is subscribed. */
 function enableSubscriptions(server: McpServer, deps: ToolDeps): void {
+  const answering = answeringFor(deps);
   const subscribed = new Set<string>();
   const seen = new Map<string, string>();
   let timer: NodeJS.Timeout | undefined;
   const stateOf = (session: Session) => `${latestTurn(session).turn}:${latestTurn(session).status}`;
-  const sessionOf = (uri: string) => /^codex:\/\/sessions\/([^/]+)/.exec(uri)?.[1];
+  const sessionOf = (uri: string) => SESSION_URI.exec(uri)?.[1];
 
   const check = async () => {
     const data = await deps.registry.read();
     for (const uri of subscribed) {
       const id = sessionOf(uri);
-      const session = id ? data.sessions[id] : undefined;
+      // Own properties only: the sessions map is a plain object.
+      const session = id && Object.hasOwn(data.sessions, id) ? data.sessions[id] : undefined;
       if (!session) continue;
       const state = stateOf(session);
       if (seen.get(uri) !== state) {
@@ -89,14 +93,20 @@ function enableSubscriptions(server: McpServer, deps: ToolDeps): void {
     }
   };
   server.server.registerCapabilities({ resources: { subscribe: true } });
-  server.server.setRequestHandler(SubscribeRequestSchema, async ({ params }) => {
-    const session = deps.registry.getSession(sessionOf(params.uri) ?? '');
-    const current = await session;
-    if (current) seen.set(params.uri, stateOf(current));
+  server.server.setRequestHandler(SubscribeRequestSchema, answering('resources/subscribe', async ({ params }: { params: { uri: string } }) => {
+    const id = sessionOf(params.uri);
+    if (id === undefined) {
+      throw new UserError(
+        'bad_input',
+        `${params.uri.slice(0, 200)} is not a resource of this server; subscribe to codex://sessions/{sessionId} (or its /result or /events).`,
+      );
+    }
+    const current = await requireSession(deps.registry, id);
+    seen.set(params.uri, stateOf(current));
     subscribed.add(params.uri);
     timer ??= setInterval(() => check().catch((error) => deps.log(`resource watch: ${errorMessage(error)}`)), WATCH_MS).unref();
     return {};
-  });
+  }));
   server.server.setRequestHandler(UnsubscribeRequestSchema, async ({ params }) => {
     subscribed.delete(params.uri);
     seen.delete(params.uri);
@@ -106,6 +116,15 @@ function enableSubscriptions(server: McpServer, deps: ToolDeps): void {
     }
     return {};
   });
+}
+
+/** Same promise as the tools: a sentence for anything that goes wrong, the raw error on stderr. */
+function answeringFor(deps: ToolDeps) {
+  return <Args extends unknown[], T>(what: string, handle: (...args: Args) => Promise<T>) =>
+    (...args: Args) =>
+      handle(...args).catch((error: unknown) => {
+        throw asUserFacing(error, what, deps);
+      });
 }
 
 async function tailLines(file: string): Promise<string> {

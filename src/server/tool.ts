@@ -3,6 +3,8 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { CallToolResult, ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
 import type { Config } from '../config.ts';
+import { UserError } from '../errors.ts';
+import { explainError } from './unexpected-error.ts';
 import type { Paths } from '../store/paths.ts';
 import type { Notifier } from '../notify/notifier.ts';
 import type { Registry } from '../store/registry.ts';
@@ -36,9 +38,11 @@ export function defineTool<In extends z.ZodObject, Out extends z.ZodObject>(tool
 }
 
 /**
- * Registers a tool. A thrown error (UserError with an actionable sentence)
- * becomes an `isError` result through the SDK; handlers validate everything
- * before they write, so an error never leaves half a state behind.
+ * Registers a tool. A thrown error becomes an `isError` result through the
+ * SDK: a UserError with its own sentence, anything else (a bug, a lock
+ * timeout, a file-system error) with a sentence from explainError while the
+ * raw error goes to stderr. Handlers validate everything before they write,
+ * so an error never leaves half a state behind.
  */
 export function registerTool<In extends z.ZodObject, Out extends z.ZodObject>(
   server: McpServer,
@@ -61,10 +65,21 @@ export function registerTool<In extends z.ZodObject, Out extends z.ZodObject>(
       annotations: tool.annotations,
     },
     async (input: z.infer<In>, request: ToolRequest) => {
-      const output = await tool.handler(input, deps, request);
-      const notices = deps.registry.takeNotices();
-      const text = [...notices.map((n) => `⚠ ${n}`), tool.summary(output)].join('\n');
-      return { structuredContent: output as Record<string, unknown>, content: [{ type: 'text' as const, text }] };
+      try {
+        const output = await tool.handler(input, deps, request);
+        const notices = deps.registry.takeNotices();
+        const text = [...notices.map((n) => `⚠ ${n}`), tool.summary(output)].join('\n');
+        return { structuredContent: output as Record<string, unknown>, content: [{ type: 'text' as const, text }] };
+      } catch (error) {
+        throw asUserFacing(error, tool.name, deps);
+      }
     },
   );
+}
+
+/** A UserError as it is; anything else logged in full and replaced by a sentence a person can act on. */
+export function asUserFacing(error: unknown, what: string, deps: Pick<ToolDeps, 'log' | 'paths'>): Error {
+  if (error instanceof UserError) return error;
+  deps.log(`${what} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  return new Error(explainError(error, what, deps.paths), { cause: error });
 }

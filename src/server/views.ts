@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { latestTurn, notificationRecordSchema, STATUSES, SANDBOXES, ERROR_KINDS, type Session } from '../store/session.ts';
+import { commandRecordSchema, latestTurn, notificationRecordSchema, STATUSES, SANDBOXES, ERROR_KINDS, type CommandRecord, type NotificationRecord, type Session } from '../store/session.ts';
 
 /** What codex_status shows of a session: the latest turn, flattened, plus session facts. */
 export const statusViewSchema = z.object({
@@ -27,6 +27,9 @@ export const statusViewSchema = z.object({
   resetsAt: z.string().nullable(),
   /** Length of the final answer once the turn ended: whether codex_result will need paging. */
   resultChars: z.number().nullable(),
+  /** Files Codex changed in this turn, and the commands that exited non-zero; left out of listings. */
+  filesChanged: z.array(z.string()).optional(),
+  failedCommands: z.array(commandRecordSchema).optional(),
   /** The latest delivery attempts; left out of listings, which must stay small for MCP clients. */
   notifications: z.array(notificationRecordSchema).optional(),
   notifyWarning: z.string().nullable(),
@@ -61,7 +64,7 @@ export function toStatusView(session: Session, now: number, queuePosition: numbe
     errorKind: turn.errorKind,
     resetsAt: turn.resetsAt,
     resultChars: turn.resultChars,
-    ...(brief ? {} : { notifications: session.notifications.slice(-10) }),
+    ...(brief ? {} : { filesChanged: turn.filesChanged, failedCommands: failedCommands(turn.commands), notifications: session.notifications.slice(-10) }),
     notifyWarning: session.notifyWarning,
   };
 }
@@ -70,13 +73,83 @@ export function toStatusView(session: Session, now: number, queuePosition: numbe
 export function statusLine(view: StatusView): string {
   const parts = [
     `${view.sessionId} ${view.status}${view.queuePosition ? ` #${view.queuePosition} in queue` : ''}`,
-    view.label,
+    // A label or an error is free text: one line, so it cannot pose as another line of the answer.
+    view.label && shorten(view.label, 80),
     formatDuration(view.elapsedSeconds),
-    `${view.counters.commands} cmds`,
+    plural(view.counters.commands, 'cmd'),
     `${formatTokens(view.usage.inputTokens + view.usage.outputTokens)} tok`,
-    view.error ?? view.activity,
+    shorten(view.error ?? view.activity, 300),
   ];
   return parts.filter(Boolean).join(' · ');
+}
+
+/**
+ * The text answer for one session: everything codex_status's structured half
+ * says that a person or model must act on, for clients that show only text.
+ */
+export function statusDetails(view: StatusView): string {
+  const lines = [statusLine(view), `cwd: ${view.cwd} · sandbox: ${view.sandbox}`];
+  // The status line holds the error shortened to one line; the whole of it matters to whoever fixes it.
+  if (view.error && shorten(view.error, 300) !== view.error) lines.push(`Error: ${view.error}`);
+  lines.push(...changeLines(view.filesChanged ?? [], view.failedCommands ?? [], null));
+  if (view.counters.errors > 0) lines.push(errorCountLine(view.counters.errors, view.status));
+  if (view.resultChars !== null) lines.push(`Answer: ${plural(view.resultChars, 'character')}; read it with codex_result.`);
+  if (view.notifyWarning) lines.push(`⚠ ${view.notifyWarning}`);
+  for (const failure of unresolvedFailures(view.notifications ?? [])) {
+    const how = [failure.httpStatus ? `HTTP ${failure.httpStatus}` : null, failure.error].filter(Boolean).join(': ');
+    lines.push(`⚠ The ${failure.kind} notification of turn ${failure.turn} failed${how ? ` (${how})` : ''}.`);
+  }
+  return lines.join('\n');
+}
+
+/** Files changed and failing commands, the things SKILL.md tells an agent to check. */
+export function changeLines(filesChanged: string[], failed: CommandRecord[], commandCount: number | null): string[] {
+  const lines: string[] = [];
+  if (filesChanged.length > 0) {
+    const shown = filesChanged.slice(0, MAX_LISTED);
+    const more = filesChanged.length - shown.length;
+    lines.push(`Files changed (${filesChanged.length}): ${shown.join(', ')}${more > 0 ? `, and ${more} more (see filesChanged)` : ''}`);
+  }
+  if (failed.length > 0) {
+    const shown = failed.slice(0, MAX_LISTED).map((c) => `\`${shorten(c.command, 100)}\` exited with ${c.exitCode}`);
+    const of = commandCount === null ? '' : ` of ${commandCount}`;
+    lines.push(`Failed commands (${failed.length}${of}): ${shown.join('; ')}${failed.length > shown.length ? '; …' : ''}.`);
+  } else if (commandCount) {
+    lines.push(`Commands: ${commandCount}, none failed.`);
+  }
+  return lines;
+}
+
+export function failedCommands(commands: CommandRecord[]): CommandRecord[] {
+  return commands.filter((c) => c.exitCode !== null && c.exitCode !== 0);
+}
+
+/**
+ * Codex's `error` events include harmless notices (e.g. a model without metadata)
+ * that the counter counts too: after a success they are warnings, not failures.
+ */
+function errorCountLine(errors: number, status: StatusView['status']): string {
+  return status === 'succeeded'
+    ? `Codex warnings: ${errors} (the turn succeeded; counters.errors counts them).`
+    : `Codex error events: ${errors}.`;
+}
+
+/** Failed delivery attempts not followed by a successful one of the same message. */
+function unresolvedFailures(records: NotificationRecord[]): NotificationRecord[] {
+  const latest = new Map<string, NotificationRecord>();
+  for (const record of records) latest.set(`${record.kind}:${record.turn}`, record);
+  return [...latest.values()].filter((r) => !r.ok);
+}
+
+const MAX_LISTED = 20;
+
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function shorten(text: string, max: number): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
 }
 
 export function formatDuration(seconds: number): string {

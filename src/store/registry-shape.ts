@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { sessionSchema, type Session } from './session.ts';
 
 /** The registry file's format version this code reads and writes. */
@@ -43,8 +44,7 @@ export function parseRegistry(raw: unknown): ParsedRegistry {
   for (const [key, value] of Object.entries(sessions)) {
     const parsed = sessionSchema.safeParse(value);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      rejected.push({ key, raw: value, reason: `${issue?.path.join('.') || 'record'}: ${issue?.message ?? 'invalid'}` });
+      rejected.push({ key, raw: value, reason: describeZodError(parsed.error) });
     } else if (parsed.data.id !== key) {
       rejected.push({ key, raw: value, reason: `its id ${parsed.data.id} does not match its key` });
     } else {
@@ -61,3 +61,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function describe(value: unknown): string {
   return Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`;
 }
+
+/** The first problem of a failed parse in words: `turns.0.createdAt should be a string`. */
+export function describeZodError(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid data';
+  const where = issue.path.length > 0 ? issue.path.map(String).join('.') : 'the record';
+  return issue.code === 'invalid_type' ? `${where} should be ${article(issue.expected)} ${issue.expected}` : `${where}: ${issue.message}`;
+}
+
+const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');

@@ -31,6 +31,8 @@ export class Registry {
   readonly #lockWaitMs: number;
   /** Last parse, reused while the file is unchanged (rename gives every write a new inode). */
   #cache: { key: string; data: RegistryData } | undefined;
+  /** Records of the last parse that failed validation, by id, with the reason: for answers about them. */
+  #damaged = new Map<string, string>();
   /** Trouble noticed since the last call to takeNotices(), for the next tool answer. */
   #notices: string[] = [];
 
@@ -64,7 +66,8 @@ export class Registry {
       this.#notice(`The session registry ${this.paths.registry} is not in the expected shape (${parsed.reason}); the next change moves it aside.`);
       return emptyData();
     }
-    if (parsed.rejected.length > 0) this.#notice(rejectedNotice(parsed.rejected, 'are not shown; the next change moves them to a file beside the registry'));
+    this.#damaged = new Map(parsed.rejected.map((r) => [r.key, r.reason]));
+    if (parsed.rejected.length > 0) this.#notice(rejectedNotice(parsed.rejected, 'not shown; the next change moves them to a file beside the registry'));
     this.#cache = { key, data: parsed.data };
     return parsed.data;
   }
@@ -72,6 +75,11 @@ export class Registry {
   async getSession(id: string): Promise<Session | undefined> {
     const sessions = (await this.read()).sessions;
     return Object.hasOwn(sessions, id) ? sessions[id] : undefined;
+  }
+
+  /** Why the record with this id was left out of the last read, if it was damaged. */
+  damagedRecord(id: string): string | undefined {
+    return this.#damaged.get(id);
   }
 
   /**
@@ -134,7 +142,7 @@ export class Registry {
       // Kept whole before the registry write drops them: a damaged record is set aside, never lost.
       const file = `${this.paths.registry}.rejected-${stamp()}.json`;
       await writePrivateFile(file, JSON.stringify(Object.fromEntries(parsed.rejected.map((r) => [r.key, { reason: r.reason, record: r.raw }])), null, 2));
-      this.#notice(rejectedNotice(parsed.rejected, `were set aside in ${file}; the other sessions are unaffected`));
+      this.#notice(rejectedNotice(parsed.rejected, `set aside in ${file}; the other sessions are unaffected`));
     }
     return parsed.data;
   }
@@ -174,7 +182,8 @@ function stamp(): string {
 function rejectedNotice(rejected: RejectedRecord[], what: string): string {
   const shown = rejected.slice(0, 5).map((r) => `${r.key} (${r.reason})`).join('; ');
   const more = rejected.length > 5 ? ` and ${rejected.length - 5} more` : '';
-  return `${rejected.length} damaged session record${rejected.length === 1 ? '' : 's'} in the registry ${what}: ${shown}${more}.`;
+  const one = rejected.length === 1;
+  return `${rejected.length} damaged session record${one ? '' : 's'} in the registry ${one ? 'was' : 'were'} ${what}: ${shown}${more}.`;
 }
 
 function newerVersionError(file: string, version: unknown): UserError {

@@ -118,6 +118,8 @@ export const sessionSchema = z.object({
   id: z.string().regex(SESSION_ID_PATTERN),
   label: z.string().nullable(),
   cwd: z.string(),
+  /** cwd with symlinks resolved, for the one-writer-per-directory rule; absent in records from before it. */
+  realCwd: z.string().optional(),
   sandbox: z.enum(SANDBOXES),
   model: z.string().nullable(),
   reasoningEffort: z.enum(REASONING_EFFORTS).nullable(),

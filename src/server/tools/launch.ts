@@ -1,13 +1,12 @@
 import { rm } from 'node:fs/promises';
 import { z } from 'zod';
 import { locateCodex } from '../../codex/locate.ts';
-import { UserError } from '../../errors.ts';
 import { pickReady, spawnRunners, type ReadyTurn } from '../../runner/scheduler.ts';
 import type { RegistryData } from '../../store/registry.ts';
 import { newSessionId, newTurn, REASONING_EFFORTS, routeSchema, SANDBOXES, type Session, type Turn } from '../../store/session.ts';
 import { explainStorageError } from '../../store/storage-error.ts';
 import { newInputId, removeTurnInput, writeTurnInput } from '../../store/turn-input.ts';
-import { checkWorkingDirectory, promptField, strictInput, timeoutField, typeError } from '../inputs.ts';
+import { checkWorkingDirectory, promptField, refuseAccidentalWideDirectory, strictInput, timeoutField, typeError, type CwdSource } from '../inputs.ts';
 import { resolveRoute } from '../route.ts';
 import { assertSandboxAllowed } from '../../sandbox-gate.ts';
 import { defineTool, type ToolDeps } from '../tool.ts';
@@ -52,6 +51,8 @@ export const turnStartedSchema = z.object({
   turn: z.number(),
   status: z.enum(['running', 'queued']),
   cwd: z.string(),
+  /** Why Codex runs there: the caller's cwd, the configured default, the server's own directory, or the resumed session's. */
+  cwdFrom: z.enum(['argument', 'CODEX_DELEGATE_DEFAULT_CWD', 'server working directory', 'session']),
   label: z.string().nullable(),
   createdAt: z.string(),
 });
@@ -66,8 +67,10 @@ export const launchTool = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   async handler(args, deps) {
     const { config, registry } = deps;
-    const cwd = await checkWorkingDirectory(args.cwd ?? config.defaultCwd);
+    const cwdFrom: CwdSource = args.cwd !== undefined ? 'argument' : config.env.CODEX_DELEGATE_DEFAULT_CWD !== undefined ? 'CODEX_DELEGATE_DEFAULT_CWD' : 'server working directory';
+    const { cwd, realCwd } = await checkWorkingDirectory(args.cwd ?? config.defaultCwd);
     const sandbox = args.sandbox ?? 'workspace-write';
+    await refuseAccidentalWideDirectory({ cwd, realCwd }, cwdFrom, sandbox);
     assertSandboxAllowed(sandbox, config);
     await locateCodex(config.codexBin, config.env);
     await registry.init();
@@ -78,6 +81,7 @@ export const launchTool = defineTool({
       id: newSessionId(now.getTime()),
       label: args.label ?? null,
       cwd,
+      realCwd,
       sandbox,
       model: args.model ?? null,
       reasoningEffort: args.reasoningEffort ?? null,
@@ -103,10 +107,17 @@ export const launchTool = defineTool({
     const record = (data: RegistryData) => {
       data.sessions[session.id] = session;
     };
-    return { ...(await enqueueTurn(deps, session, session.turns[0]!, args.prompt, record)), label: session.label, createdAt: session.createdAt };
+    return { ...(await enqueueTurn(deps, session, session.turns[0]!, args.prompt, record)), cwdFrom, label: session.label, createdAt: session.createdAt };
   },
-  summary: (out) => `Launched ${out.sessionId} (${out.status}) in ${out.cwd}. Check it with codex_status; read the answer with codex_result.`,
+  summary: (out) => `Launched ${out.sessionId} (${out.status}) in ${out.cwd}${cwdNote(out.cwdFrom)}. Check it with codex_status; read the answer with codex_result.`,
 });
+
+/** Says where a directory nobody named in this call came from. */
+export function cwdNote(from: CwdSource): string {
+  if (from === 'CODEX_DELEGATE_DEFAULT_CWD') return ' (CODEX_DELEGATE_DEFAULT_CWD, no cwd was given)';
+  if (from === 'server working directory') return " (the server's working directory, no cwd was given)";
+  return '';
+}
 
 /**
  * Records a queued turn and starts it if a slot is free. Shared by launch and

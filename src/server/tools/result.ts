@@ -4,6 +4,7 @@ import { isActive, STATUSES, ERROR_KINDS, commandRecordSchema } from '../../stor
 import { readTurnText } from '../../store/turn-text.ts';
 import { requireSession, sessionIdField, strictInput, typeError } from '../inputs.ts';
 import { defineTool } from '../tool.ts';
+import { changeLines, failedCommands } from '../views.ts';
 
 const input = strictInput({
   sessionId: sessionIdField,
@@ -33,6 +34,15 @@ const output = z.object({
   error: z.string().nullable(),
   errorKind: z.enum(ERROR_KINDS).nullable(),
 });
+
+/** What the text below is: the answer, a page of it, the message so far, or nothing yet. */
+function head(out: { turn: number; status: string; done: boolean; text: string; totalChars: number; offset: number }): string {
+  if (out.totalChars === 0) {
+    return out.done ? `Turn ${out.turn} ${out.status}; Codex gave no answer text.` : `Turn ${out.turn} still ${out.status}; no message yet.`;
+  }
+  const page = out.offset > 0 ? ` (from character ${out.offset} of ${out.totalChars})` : '';
+  return out.done ? `Turn ${out.turn} ${out.status}; the answer${page}:` : `Turn ${out.turn} still ${out.status}; latest message so far${page}:`;
+}
 
 export const resultTool = defineTool({
   name: 'codex_result',
@@ -72,9 +82,11 @@ export const resultTool = defineTool({
     };
   },
   summary: (out) => {
-    const head = out.done ? `Turn ${out.turn} ${out.status}.` : `Turn ${out.turn} still ${out.status}; latest message so far:`;
-    const more = out.nextOffset !== null ? `\n[${out.totalChars - out.nextOffset} more characters: call again with offset ${out.nextOffset}]` : '';
-    const error = out.error ? `\nError: ${out.error}` : '';
-    return `${head}${error}\n${out.text}${more}`;
+    const lines = [head(out)];
+    if (out.error) lines.push(`Error: ${out.error}`);
+    lines.push(...changeLines(out.filesChanged, failedCommands(out.commands), out.commands.length));
+    if (out.text !== '') lines.push(out.text);
+    if (out.nextOffset !== null) lines.push(`[${out.totalChars - out.nextOffset} more characters: call again with offset ${out.nextOffset}]`);
+    return lines.join('\n');
   },
 });

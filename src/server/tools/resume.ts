@@ -6,7 +6,7 @@ import { checkWorkingDirectory, promptField, requireSession, sessionIdField, str
 import { resolveRoute } from '../route.ts';
 import { assertSandboxAllowed } from '../../sandbox-gate.ts';
 import { defineTool } from '../tool.ts';
-import { enqueueTurn, heartbeatField, heartbeatStyleField, notifyField, turnStartedSchema } from './launch.ts';
+import { cwdNote, enqueueTurn, heartbeatField, heartbeatStyleField, notifyField, turnStartedSchema } from './launch.ts';
 
 const input = strictInput({
   sessionId: sessionIdField,
@@ -41,7 +41,8 @@ export const resumeTool = defineTool({
     }
     // The server that runs the turn decides: a session launched where danger was allowed gets no pass here.
     assertSandboxAllowed(session.sandbox, deps.config);
-    await checkWorkingDirectory(session.cwd);
+    // The real path again: a symlinked cwd may point elsewhere now, and the write lock compares real paths.
+    const { realCwd } = await checkWorkingDirectory(session.cwd);
     const now = new Date().toISOString();
     const turn = newTurn(session.turns.length + 1, now, {
       timeoutSeconds: args.timeoutSeconds ?? previous.timeoutSeconds,
@@ -54,10 +55,11 @@ export const resumeTool = defineTool({
       const current = data.sessions[session.id];
       // Re-checked under the lock: two resumes racing must not both add a turn.
       if (!current || current.turns.length + 1 !== turn.turn || isActive(latestTurn(current).status)) throw stillRunning(session.id);
+      current.realCwd = realCwd;
       current.turns.push(turn);
     };
     const started = await enqueueTurn(deps, session, turn, args.prompt, record);
-    return { ...started, label: session.label, createdAt: now };
+    return { ...started, cwdFrom: 'session' as const, label: session.label, createdAt: now };
   },
-  summary: (out) => `Resumed ${out.sessionId} as turn ${out.turn} (${out.status}).`,
+  summary: (out) => `Resumed ${out.sessionId} as turn ${out.turn} (${out.status}) in ${out.cwd}${cwdNote(out.cwdFrom)}.`,
 });

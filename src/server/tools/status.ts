@@ -3,10 +3,10 @@ import { errorMessage } from '../../errors.ts';
 import { deliverLeftovers, reconcileAndStartBeforeRead } from '../../notify/housekeeping.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { activeSessions, queueOrder, sessionsNewestFirst } from '../../store/queries.ts';
-import { isActive, latestTurn, sessionSchema, STATUSES, type Session } from '../../store/session.ts';
+import { isActive, latestTurn, STATUSES, type Session } from '../../store/session.ts';
 import { requireSession, sessionIdField, strictInput, typeError } from '../inputs.ts';
 import { defineTool, type ToolDeps, type ToolRequest } from '../tool.ts';
-import { statusLine, statusViewSchema, toStatusView, type StatusView } from '../views.ts';
+import { statusDetails, statusLine, statusViewSchema, toStatusView, type StatusView } from '../views.ts';
 
 const input = strictInput({
   sessionId: sessionIdField.optional().describe('One session; omit to list sessions, newest first'),
@@ -49,18 +49,16 @@ export const statusTool = defineTool({
       if (args.waitSeconds) session = await waitWhileActive(deps, session, args.waitSeconds * 1000, request);
       return toStatusView(session, Date.now(), positions.get(session.id) ?? null);
     }
+    // Records are validated where the registry is read: a damaged one is left out with a notice.
     const newest = sessionsNewestFirst(data);
     const sessions = (args.status ? newest.filter((s) => latestTurn(s).status === args.status) : newest)
       .slice(0, args.limit ?? 20)
-      .map((raw) => {
-        const session = sessionSchema.parse(raw);
-        return toStatusView(session, now, positions.get(session.id) ?? null, true);
-      });
+      .map((session) => toStatusView(session, now, positions.get(session.id) ?? null, true));
     return { sessions };
   },
   summary: (out) => {
     if (out.sessions) return out.sessions.length === 0 ? 'No sessions.' : out.sessions.map((s) => statusLine(s)).join('\n');
-    return statusLine(out as StatusView);
+    return statusDetails(out as StatusView);
   },
 });
 
@@ -71,30 +69,33 @@ const PROGRESS_EVERY_MS = 5000;
 /**
  * Long-poll: returns as soon as the session is no longer queued/running, or
  * when the time is up, or at once when the client cancels the request.
- * Sends MCP progress notifications while waiting if the client asked for them.
+ * Sends MCP progress notifications while waiting if the client asked for them:
+ * one at once, then every few seconds. They measure the task, not this wait:
+ * `progress` is the turn's elapsed seconds (it only grows, as MCP requires;
+ * there is no total, since nobody knows when Codex will finish) and the
+ * message is the status line with the activity.
  */
 async function waitWhileActive(deps: ToolDeps, session: Session, waitMs: number, request: ToolRequest): Promise<Session> {
   const started = Date.now();
   const progressToken = request._meta?.progressToken;
-  let lastProgress = started;
+  let lastProgress = -Infinity;
+  let lastValue = -1;
   let current = session;
   while (isActive(latestTurn(current).status) && !request.signal.aborted) {
+    if (progressToken !== undefined && Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
+      lastProgress = Date.now();
+      const view = toStatusView(current, lastProgress);
+      // Queued turns have no elapsed time yet; progress must still increase with every notification.
+      lastValue = Math.max(view.elapsedSeconds, lastValue + 0.001);
+      await request
+        .sendNotification({ method: 'notifications/progress', params: { progressToken, progress: lastValue, message: statusLine(view) } })
+        .catch(() => undefined);
+    }
     const left = started + waitMs - Date.now();
     if (left <= 0) break;
     await sleep(Math.min(WAIT_POLL_MS, left), undefined, { signal: request.signal }).catch(() => undefined);
     await reconcileAndStartBeforeRead(deps);
     current = (await deps.registry.getSession(session.id)) ?? current;
-    if (progressToken !== undefined && Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
-      lastProgress = Date.now();
-      const elapsed = Math.round((lastProgress - started) / 1000);
-      await request
-        .sendNotification({
-          method: 'notifications/progress',
-          params: { progressToken, progress: elapsed, total: Math.round(waitMs / 1000), message: statusLine(toStatusView(current, lastProgress)) },
-        })
-        .catch(() => undefined);
-    }
   }
   return current;
 }
-
