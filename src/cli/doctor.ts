@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { locateCodex } from '../codex/locate.ts';
 import type { Config } from '../config.ts';
 import { errorMessage } from '../errors.ts';
+import { unsupportedNodeMessage } from '../node-version.ts';
 import { readOpenClawFile, resolveCredentials } from '../notify/openclaw-config.ts';
 import { makePaths } from '../store/paths.ts';
 import { Registry } from '../store/registry.ts';
@@ -31,11 +32,12 @@ export async function runDoctor(config: Config): Promise<Check[]> {
   return checks;
 }
 
+// The entry point has already refused an unsupported Node.js; this line says which one runs.
 function checkNode(): Check {
-  const major = Number(process.versions.node.split('.')[0]);
-  return major >= 22
-    ? { state: 'ok', label: 'Node.js', detail: process.version }
-    : { state: 'fail', label: 'Node.js', detail: `${process.version} is too old`, fix: 'install Node.js 22 or newer (24 LTS recommended)' };
+  const refusal = unsupportedNodeMessage();
+  return refusal === undefined
+    ? { state: 'ok', label: 'Node.js', detail: `${process.version} (${process.execPath})` }
+    : { state: 'fail', label: 'Node.js', detail: `${process.version} is not supported`, fix: refusal };
 }
 
 async function checkCodex(config: Config): Promise<Check[]> {

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { startFakeGateway } from '../support/fake-gateway.ts';
 import { createWorld } from '../support/harness.ts';
 import { SERVER_MAIN } from '../support/mcp-client.ts';
+import { satisfiesRange, SUPPORTED_NODE } from '../../src/node-version.ts';
 
 const run = promisify(execFile);
 const cli = (args: string[], env: Record<string, string>) =>
@@ -50,6 +52,49 @@ test('doctor: every check passes with Codex on a mock provider and OpenClaw toke
     assert.match(down.stdout, /✘ OpenClaw gateway: .* not reachable[\s\S]*fix: start it/);
   } finally {
     await gateway.close().catch(() => {});
+    await world.close();
+  }
+});
+
+/** A Node.js older than the supported range on this machine (the system one, outside the PATH the tests run with). */
+function findOldNode(): string | undefined {
+  for (const candidate of ['/usr/bin/node', '/usr/local/bin/node', '/bin/node']) {
+    if (!existsSync(candidate)) continue;
+    try {
+      const version = execFileSync(candidate, ['--version'], { encoding: 'utf8' }).trim();
+      if (!satisfiesRange(version, SUPPORTED_NODE)) return candidate;
+    } catch {
+      // Not runnable: try the next one.
+    }
+  }
+  return undefined;
+}
+const OLD_NODE = findOldNode();
+
+test('an older Node.js is refused at once by the server, doctor and the runner, with the version and the fix', { skip: OLD_NODE ? false : 'no Node.js older than the supported range on this machine' }, async () => {
+  const old = OLD_NODE!;
+  const version = execFileSync(old, ['--version'], { encoding: 'utf8' }).trim();
+  const world = await createWorld();
+  const attempt = (args: string[]) =>
+    run(old, args, { env: world.env, timeout: 20_000 }).then(
+      (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    );
+  try {
+    const runnerMain = path.join(path.dirname(SERVER_MAIN), '..', 'runner', 'main.js');
+    for (const args of [[SERVER_MAIN], [SERVER_MAIN, 'doctor'], [runnerMain, world.stateDir, 'some-session', '1']]) {
+      // The server would otherwise wait on stdin for MCP: refusing means exiting, not hanging.
+      const result = await attempt(args);
+      const what = args.slice(1).join(' ') || 'server';
+      assert.notEqual(result.code, 0, `${what}: non-zero exit`);
+      assert.equal(result.stdout, '', `${what}: stdout stays clean (MCP)`);
+      assert.ok(result.stderr.includes(`Node.js ${version} (${old})`), `${what}: names the version found\n${result.stderr}`);
+      assert.ok(result.stderr.includes(SUPPORTED_NODE), `${what}: names the supported range`);
+      assert.match(result.stderr, /Install Node\.js 24/, `${what}: says how to fix it`);
+      assert.doesNotMatch(result.stderr, /at .*node_modules/, `${what}: no dependency stack trace`);
+    }
+    assert.ok(!existsSync(world.stateDir), 'nothing was written');
+  } finally {
     await world.close();
   }
 });

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
+import { SUPPORTED_NODE } from '../../src/node-version.ts';
 import { createWorld, ROOT, type World } from '../support/harness.ts';
 import { SERVER_MAIN, startClient } from '../support/mcp-client.ts';
 
@@ -53,8 +54,9 @@ describe('manifest.json (MCP Bundle)', () => {
     assert.equal(manifest.server.type, 'node');
     assert.equal(manifest.server.entry_point, pkg.bin['codex-delegate-mcp']);
     assert.ok(existsSync(path.join(ROOT, manifest.server.entry_point)), 'entry point is built (npm run build)');
-    assert.match(pkg.engines.node, /^>=22\b/);
-    assert.match(manifest.compatibility.runtimes.node, /^>=22\b/);
+    // The real minimum (what the dependencies need), the same in both: see test/unit/node-version.test.ts.
+    assert.equal(pkg.engines.node, SUPPORTED_NODE);
+    assert.equal(manifest.compatibility.runtimes.node, SUPPORTED_NODE);
   });
 
   test('every env placeholder names a user_config key, and every key is used', () => {
