@@ -110,8 +110,10 @@ describe('manifest.json (MCP Bundle)', () => {
         );
         const status = await client.ok('codex_status');
         assert.deepEqual(status.sessions, []);
+        assert.ok(!existsSync(world.stateDir), 'listing tools and sessions creates no state dir');
         // The state dir from user_config is the one the server uses.
-        assert.ok(existsSync(world.stateDir), 'server created the configured state dir');
+        await client.ok('codex_launch', { prompt: '@reply bundle' });
+        assert.ok(existsSync(world.stateDir), 'the first launch created the configured state dir');
       } finally {
         await client.close();
       }
