@@ -3,15 +3,22 @@
 // exactly the tools the manifest announces.
 import { getMcpConfigForManifest, validateManifest } from '@anthropic-ai/mcpb/node';
 import assert from 'node:assert/strict';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
 import { SUPPORTED_NODE } from '../../src/node-version.ts';
-import { createWorld, ROOT, type World } from '../support/harness.ts';
+import { mcpbIgnoreText } from '../../scripts/mcpbignore.ts';
+import { createWorld, ROOT, tempDir, type World } from '../support/harness.ts';
 import { SERVER_MAIN, startClient } from '../support/mcp-client.ts';
 
+const run = promisify(execFile);
 const MANIFEST_PATH = path.join(ROOT, 'manifest.json');
 const manifest = JSON.parse(await readFile(MANIFEST_PATH, 'utf8'));
 const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'));
@@ -133,4 +140,54 @@ describe('manifest.json (MCP Bundle)', () => {
       assert.equal(loaded.gateway.hooksToken, undefined);
     },
   );
+});
+
+// `mcpb pack .` in a checkout used to zip all of node_modules (Codex, the Inspector, TypeScript):
+// a ~200 MB bundle. .mcpbignore is an allow-list generated from the runtime dependencies.
+describe('mcpb pack . (the MCP Bundle from a checkout)', { timeout: 120_000 }, () => {
+  test('.mcpbignore is current with the installed runtime dependencies', async () => {
+    const text = await readFile(path.join(ROOT, '.mcpbignore'), 'utf8');
+    assert.equal(text, mcpbIgnoreText(ROOT), '.mcpbignore is stale: run node scripts/mcpbignore.ts');
+  });
+
+  test('the real mcpb CLI packs only the server and its runtime dependencies, and the unpacked bundle runs a task', async () => {
+    const dir = await tempDir('mcpb');
+    const world = await createWorld();
+    let client: Client | undefined;
+    try {
+      const bundle = path.join(dir, 'codex-delegate-mcp.mcpb');
+      await run(path.join(ROOT, 'node_modules', '.bin', 'mcpb'), ['pack', ROOT, bundle], { cwd: ROOT, timeout: 90_000, maxBuffer: 16 << 20 });
+      const { size } = await stat(bundle);
+      assert.ok(size < 15_000_000, `bundle is ${(size / 1e6).toFixed(1)} MB`);
+      const entries = (await run('unzip', ['-Z1', bundle], { maxBuffer: 16 << 20 })).stdout.split('\n').filter(Boolean);
+      for (const needed of ['manifest.json', 'package.json', 'dist/server/main.js', 'dist/runner/main.js', 'node_modules/execa/package.json', 'node_modules/@modelcontextprotocol/sdk/package.json']) {
+        assert.ok(entries.includes(needed), `${needed} is in the bundle`);
+      }
+      const stray = entries.filter((entry) => /^(src|test|bench|scripts|\.cache|\.git|\.ci|examples)\/|^node_modules\/(@openai|typescript|@modelcontextprotocol\/inspector|@anthropic-ai|smol-toml)\b/.test(entry));
+      assert.deepEqual(stray, [], 'sources, tests and dev tools stay out');
+
+      // Unpacked as a host would, the bundle serves the tools and a runner finds its dependencies.
+      const unpacked = path.join(dir, 'unpacked');
+      await run('unzip', ['-q', bundle, '-d', unpacked]);
+      client = new Client({ name: 'bundle-test', version: '0.0.0' });
+      await client.connect(new StdioClientTransport({ command: process.execPath, args: [path.join(unpacked, 'dist', 'server', 'main.js')], env: world.env, stderr: 'pipe' }));
+      const call = async (name: string, args: Record<string, unknown>) => {
+        const result = (await client!.callTool({ name, arguments: args })) as CallToolResult;
+        assert.ok(!result.isError, `${name}: ${JSON.stringify(result.content)}`);
+        return result.structuredContent as Record<string, any>;
+      };
+      const launched = await call('codex_launch', { prompt: '@reply bundled and working' });
+      let status = launched.status;
+      for (const deadline = Date.now() + 30_000; status === 'queued' || status === 'running'; ) {
+        assert.ok(Date.now() < deadline, 'task finished within 30 s');
+        status = (await call('codex_status', { sessionId: launched.sessionId, waitSeconds: 5 })).status;
+      }
+      assert.equal(status, 'succeeded');
+      assert.equal((await call('codex_result', { sessionId: launched.sessionId })).text, 'bundled and working');
+    } finally {
+      await client?.close();
+      await world.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,10 +1,11 @@
 // The supported Node.js range is the one the runtime dependencies really need, and the check
 // that refuses other versions reads it correctly.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { satisfiesRange, SUPPORTED_NODE, unsupportedNodeMessage } from '../../src/node-version.ts';
+import { runtimePackages } from '../../scripts/runtime-deps.ts';
 import { ROOT } from '../support/harness.ts';
 
 test('the range check reads the forms used in engines fields', () => {
@@ -35,34 +36,16 @@ test('an unsupported Node.js gets a refusal that names the version found, the ra
   assert.match(message, /Install Node\.js 24/);
 });
 
-/** package.json of an installed package, looked up from `from` the way Node resolves it. */
-function findPackage(name: string, from: string): { dir: string; json: any } | undefined {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    const file = path.join(dir, 'node_modules', name, 'package.json');
-    if (existsSync(file)) return { dir: path.dirname(file), json: JSON.parse(readFileSync(file, 'utf8')) };
-    if (path.dirname(dir) === dir) return undefined;
-  }
-}
-
 test('package.json engines is the supported range, and every runtime dependency accepts its lowest versions', () => {
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   assert.equal(pkg.engines.node, SUPPORTED_NODE);
   // The lowest version of each alternative (22.22.2, 24.15.0, 26.0.0) must satisfy every
   // dependency's own engines.node, transitively.
   const floors = SUPPORTED_NODE.split('||').map((part) => part.replace(/[\^>=\s]/g, ''));
-  const seen = new Set<string>();
-  const queue = Object.keys(pkg.dependencies).map((name) => ({ name, from: ROOT }));
-  const refused: string[] = [];
-  while (queue.length > 0) {
-    const { name, from } = queue.shift()!;
-    const found = findPackage(name, from);
-    assert.ok(found, `${name} is installed`);
-    if (seen.has(found.dir)) continue;
-    seen.add(found.dir);
-    const engines: string | undefined = found.json.engines?.node;
-    for (const floor of floors) if (engines && !satisfiesRange(floor, engines)) refused.push(`${name}@${found.json.version} (${engines}) refuses ${floor}`);
-    for (const dep of Object.keys(found.json.dependencies ?? {})) queue.push({ name: dep, from: found.dir });
-  }
+  const packages = runtimePackages(ROOT);
+  assert.ok(packages.length > 20, 'the whole runtime tree was walked');
+  const refused = packages.flatMap((found) =>
+    floors.filter((floor) => found.engines && !satisfiesRange(floor, found.engines)).map((floor) => `${found.name}@${found.version} (${found.engines}) refuses ${floor}`),
+  );
   assert.deepEqual(refused, []);
-  assert.ok(seen.size > 20, 'the whole runtime tree was walked');
 });
