@@ -22,6 +22,8 @@ const cli = (args: string[], env: Record<string, string>) =>
 test('--help and --version answer a person', async () => {
   const help = await cli(['--help'], { PATH: process.env.PATH! });
   assert.match(help.stdout, /Usage:[\s\S]*doctor[\s\S]*codex_launch/);
+  assert.ok(help.stdout.includes(`Needs Node.js ${SUPPORTED_NODE}.`), 'names the supported Node.js');
+  assert.match(help.stdout, /OPENCLAW_GATEWAY_URL\s+\(default: gateway\.port/);
   const version = await cli(['--version'], { PATH: process.env.PATH! });
   assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
 });

@@ -82,8 +82,10 @@ describe('manifest.json (MCP Bundle)', () => {
     assert.equal(byEnv('CODEX_DELEGATE_DEFAULT_CWD').type, 'directory');
     assert.equal(byEnv('OPENCLAW_GATEWAY_TOKEN').sensitive, true);
     assert.equal(byEnv('OPENCLAW_HOOKS_TOKEN').sensitive, true);
-    // The manifest's default must be the server's own default, so leaving it alone changes nothing.
-    assert.equal(byEnv('OPENCLAW_GATEWAY_URL').default, loadConfig({}).gateway.url);
+    // No default: a blank URL leaves the choice to the server, which reads gateway.port from
+    // OpenClaw's config (a default here would always be passed and win over that).
+    assert.equal(byEnv('OPENCLAW_GATEWAY_URL').default, undefined);
+    assert.match(byEnv('OPENCLAW_GATEWAY_URL').description, /gateway\.port/);
   });
 
   describe('rendered by the MCPB reference code and started over stdio', () => {
@@ -138,6 +140,7 @@ describe('manifest.json (MCP Bundle)', () => {
       assert.equal(loaded.defaultCwd, '/somewhere');
       assert.equal(loaded.gateway.token, undefined);
       assert.equal(loaded.gateway.hooksToken, undefined);
+      assert.equal(loaded.gateway.urlFromEnv, false, 'a blank gateway URL is not set');
     },
   );
 });
