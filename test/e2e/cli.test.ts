@@ -127,6 +127,13 @@ test('doctor checks a gateway named only by OPENCLAW_GATEWAY_URL, and tells a wr
     assert.match(onlyUrl.stdout, /✘ Gateway token: none found\n\s+fix: set OPENCLAW_GATEWAY_TOKEN/);
     assert.doesNotMatch(onlyUrl.stdout, /not configured/);
 
+    // A config file that cannot be read used to be as good as none: its tokens silently missing.
+    const broken = path.join(world.root, 'broken-openclaw.json');
+    await writeFile(broken, '{ gateway: { auth: { token: "x" } }');
+    const unreadable = await cli(['doctor'], { ...world.env, OPENCLAW_CONFIG_PATH: broken });
+    assert.equal(unreadable.code, 1);
+    assert.match(unreadable.stdout, /✘ OpenClaw config: .*broken-openclaw\.json is not valid JSON5/);
+
     const wrong = await cli(['doctor'], { ...world.env, OPENCLAW_GATEWAY_URL: otherUrl, OPENCLAW_CONFIG_PATH: '/nonexistent/openclaw.json' });
     assert.equal(wrong.code, 1);
     assert.match(wrong.stdout, /✘ OpenClaw gateway: .* answered HTTP 404 to GET \/health: it is not an OpenClaw gateway\n\s+fix: .*gateway\.port/);
