@@ -47,6 +47,8 @@ export interface Config {
   readonly codexBin: string | undefined;
   readonly gateway: {
     readonly url: string;
+    /** False when url is the built-in default: OpenClaw's own gateway.port then wins (openclaw-config.ts). */
+    readonly urlFromEnv: boolean;
     readonly token: string | undefined;
     readonly hooksToken: string | undefined;
     readonly configPath: string;
@@ -96,6 +98,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, cwd = proces
     codexBin: e.CODEX_BIN,
     gateway: Object.freeze({
       url: e.OPENCLAW_GATEWAY_URL,
+      urlFromEnv: env.OPENCLAW_GATEWAY_URL !== undefined,
       token: e.OPENCLAW_GATEWAY_TOKEN,
       hooksToken: e.OPENCLAW_HOOKS_TOKEN,
       configPath: e.OPENCLAW_CONFIG_PATH ?? path.join(stateDir, 'openclaw.json'),

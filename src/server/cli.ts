@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { STDIO_DEFAULT_MAX_BUFFER_SIZE } from '@modelcontextprotocol/sdk/shared/stdio.js';
@@ -50,6 +51,9 @@ async function main(argv: string[]): Promise<void> {
 
   // After answering `initialize` is possible: reconcile sessions a crash left behind, start what waits.
   setImmediate(() => {
+    // No state directory yet: nothing to clean up, and starting or listing tools must not create it
+    // (the first launch does, with its checks).
+    if (!existsSync(paths.home)) return;
     registry
       .init()
       .then(() => pruneOldSessions(registry, paths, config.retentionDays))

@@ -1,5 +1,7 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { isProcessAlive, killOrphanedGroup } from '../runner/process-group.ts';
 import { activeSessions } from './queries.ts';
+import type { Paths } from './paths.ts';
 import type { Registry } from './registry.ts';
 import { latestTurn, type Session, type Turn } from './session.ts';
 import { finishTurn } from './transitions.ts';
@@ -29,14 +31,15 @@ export async function reconcile(registry: Registry, onInterrupted?: OnInterrupte
       const session = data.sessions[sessionId]!;
       const record = session.turns[turn - 1]!;
       if (record.runner) killOrphanedGroup(record.runner.pid);
+      const log = runnerLogHead(registry.paths, sessionId, turn);
       const ended = finishTurn(
         record,
         {
           status: 'interrupted',
           exitCode: null,
           error: record.runner
-            ? `The runner (pid ${record.runner.pid}) died before the turn ended; Codex was stopped. Resume the session to continue.`
-            : 'The runner never started for this turn. Check the state directory is writable and resume the session.',
+            ? `The runner (pid ${record.runner.pid}) died before the turn ended; Codex was stopped. Resume the session to continue.${log}`
+            : `The runner never started for this turn. Check the state directory is writable and resume the session.${log}`,
           errorKind: 'interrupted',
           resultChars: null,
         },
@@ -53,6 +56,27 @@ export async function reconcile(registry: Registry, onInterrupted?: OnInterrupte
     if (record && !record.runner) await discardTurnEnv(registry.paths, sessionId, turn, record.inputId);
   }
   return interrupted;
+}
+
+/**
+ * The first lines of the turn's runner log, quoted for the error: a runner that dies while loading
+ * (e.g. on a Node.js too old for a dependency) says why only there. '' when the log is empty.
+ */
+function runnerLogHead(paths: Paths, sessionId: string, turn: number): string {
+  let text = '';
+  try {
+    const fd = openSync(paths.turnFile(sessionId, turn, 'runner.log'), 'r');
+    try {
+      const buffer = Buffer.alloc(1000);
+      text = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return ''; // No log: the runner never got as far as its first line.
+  }
+  const lines = text.split('\n').map((line) => line.trim()).filter(Boolean).slice(0, 5);
+  return lines.length > 0 ? ` Its log (${paths.turnFile(sessionId, turn, 'runner.log')}) begins: ${lines.join(' | ')}` : '';
 }
 
 function findDead(sessions: Session[], now: number): Interrupted[] {

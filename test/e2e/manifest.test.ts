@@ -3,14 +3,22 @@
 // exactly the tools the manifest announces.
 import { getMcpConfigForManifest, validateManifest } from '@anthropic-ai/mcpb/node';
 import assert from 'node:assert/strict';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
-import { createWorld, ROOT, type World } from '../support/harness.ts';
+import { SUPPORTED_NODE } from '../../src/node-version.ts';
+import { mcpbIgnoreText } from '../../scripts/mcpbignore.ts';
+import { createWorld, ROOT, tempDir, type World } from '../support/harness.ts';
 import { SERVER_MAIN, startClient } from '../support/mcp-client.ts';
 
+const run = promisify(execFile);
 const MANIFEST_PATH = path.join(ROOT, 'manifest.json');
 const manifest = JSON.parse(await readFile(MANIFEST_PATH, 'utf8'));
 const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'));
@@ -53,8 +61,9 @@ describe('manifest.json (MCP Bundle)', () => {
     assert.equal(manifest.server.type, 'node');
     assert.equal(manifest.server.entry_point, pkg.bin['codex-delegate-mcp']);
     assert.ok(existsSync(path.join(ROOT, manifest.server.entry_point)), 'entry point is built (npm run build)');
-    assert.match(pkg.engines.node, /^>=22\b/);
-    assert.match(manifest.compatibility.runtimes.node, /^>=22\b/);
+    // The real minimum (what the dependencies need), the same in both: see test/unit/node-version.test.ts.
+    assert.equal(pkg.engines.node, SUPPORTED_NODE);
+    assert.equal(manifest.compatibility.runtimes.node, SUPPORTED_NODE);
   });
 
   test('every env placeholder names a user_config key, and every key is used', () => {
@@ -73,8 +82,10 @@ describe('manifest.json (MCP Bundle)', () => {
     assert.equal(byEnv('CODEX_DELEGATE_DEFAULT_CWD').type, 'directory');
     assert.equal(byEnv('OPENCLAW_GATEWAY_TOKEN').sensitive, true);
     assert.equal(byEnv('OPENCLAW_HOOKS_TOKEN').sensitive, true);
-    // The manifest's default must be the server's own default, so leaving it alone changes nothing.
-    assert.equal(byEnv('OPENCLAW_GATEWAY_URL').default, loadConfig({}).gateway.url);
+    // No default: a blank URL leaves the choice to the server, which reads gateway.port from
+    // OpenClaw's config (a default here would always be passed and win over that).
+    assert.equal(byEnv('OPENCLAW_GATEWAY_URL').default, undefined);
+    assert.match(byEnv('OPENCLAW_GATEWAY_URL').description, /gateway\.port/);
   });
 
   describe('rendered by the MCPB reference code and started over stdio', () => {
@@ -108,8 +119,10 @@ describe('manifest.json (MCP Bundle)', () => {
         );
         const status = await client.ok('codex_status');
         assert.deepEqual(status.sessions, []);
+        assert.ok(!existsSync(world.stateDir), 'listing tools and sessions creates no state dir');
         // The state dir from user_config is the one the server uses.
-        assert.ok(existsSync(world.stateDir), 'server created the configured state dir');
+        await client.ok('codex_launch', { prompt: '@reply bundle' });
+        assert.ok(existsSync(world.stateDir), 'the first launch created the configured state dir');
       } finally {
         await client.close();
       }
@@ -127,6 +140,57 @@ describe('manifest.json (MCP Bundle)', () => {
       assert.equal(loaded.defaultCwd, '/somewhere');
       assert.equal(loaded.gateway.token, undefined);
       assert.equal(loaded.gateway.hooksToken, undefined);
+      assert.equal(loaded.gateway.urlFromEnv, false, 'a blank gateway URL is not set');
     },
   );
+});
+
+// `mcpb pack .` in a checkout used to zip all of node_modules (Codex, the Inspector, TypeScript):
+// a ~200 MB bundle. .mcpbignore is an allow-list generated from the runtime dependencies.
+describe('mcpb pack . (the MCP Bundle from a checkout)', { timeout: 120_000 }, () => {
+  test('.mcpbignore is current with the installed runtime dependencies', async () => {
+    const text = await readFile(path.join(ROOT, '.mcpbignore'), 'utf8');
+    assert.equal(text, mcpbIgnoreText(ROOT), '.mcpbignore is stale: run node scripts/mcpbignore.ts');
+  });
+
+  test('the real mcpb CLI packs only the server and its runtime dependencies, and the unpacked bundle runs a task', async () => {
+    const dir = await tempDir('mcpb');
+    const world = await createWorld();
+    let client: Client | undefined;
+    try {
+      const bundle = path.join(dir, 'codex-delegate-mcp.mcpb');
+      await run(path.join(ROOT, 'node_modules', '.bin', 'mcpb'), ['pack', ROOT, bundle], { cwd: ROOT, timeout: 90_000, maxBuffer: 16 << 20 });
+      const { size } = await stat(bundle);
+      assert.ok(size < 15_000_000, `bundle is ${(size / 1e6).toFixed(1)} MB`);
+      const entries = (await run('unzip', ['-Z1', bundle], { maxBuffer: 16 << 20 })).stdout.split('\n').filter(Boolean);
+      for (const needed of ['manifest.json', 'package.json', 'dist/server/main.js', 'dist/runner/main.js', 'node_modules/execa/package.json', 'node_modules/@modelcontextprotocol/sdk/package.json']) {
+        assert.ok(entries.includes(needed), `${needed} is in the bundle`);
+      }
+      const stray = entries.filter((entry) => /^(src|test|bench|scripts|\.cache|\.git|\.ci|examples)\/|^node_modules\/(@openai|typescript|@modelcontextprotocol\/inspector|@anthropic-ai|smol-toml)\b/.test(entry));
+      assert.deepEqual(stray, [], 'sources, tests and dev tools stay out');
+
+      // Unpacked as a host would, the bundle serves the tools and a runner finds its dependencies.
+      const unpacked = path.join(dir, 'unpacked');
+      await run('unzip', ['-q', bundle, '-d', unpacked]);
+      client = new Client({ name: 'bundle-test', version: '0.0.0' });
+      await client.connect(new StdioClientTransport({ command: process.execPath, args: [path.join(unpacked, 'dist', 'server', 'main.js')], env: world.env, stderr: 'pipe' }));
+      const call = async (name: string, args: Record<string, unknown>) => {
+        const result = (await client!.callTool({ name, arguments: args })) as CallToolResult;
+        assert.ok(!result.isError, `${name}: ${JSON.stringify(result.content)}`);
+        return result.structuredContent as Record<string, any>;
+      };
+      const launched = await call('codex_launch', { prompt: '@reply bundled and working' });
+      let status = launched.status;
+      for (const deadline = Date.now() + 30_000; status === 'queued' || status === 'running'; ) {
+        assert.ok(Date.now() < deadline, 'task finished within 30 s');
+        status = (await call('codex_status', { sessionId: launched.sessionId, waitSeconds: 5 })).status;
+      }
+      assert.equal(status, 'succeeded');
+      assert.equal((await call('codex_result', { sessionId: launched.sessionId })).text, 'bundled and working');
+    } finally {
+      await client?.close();
+      await world.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -111,3 +111,28 @@ describe('the npm package', { timeout: 120_000 }, () => {
     });
   });
 });
+
+// The release workflow cannot run here; what it does can be checked: provenance from a tag,
+// Node 24, a clean install and the whole test suite before publishing, and a tag check that works.
+describe('the release workflow', () => {
+  test('publishes with provenance after npm ci and npm test, from a tag that matches the version', async () => {
+    const workflow = await readFile(path.join(ROOT, '.github', 'workflows', 'release.yml'), 'utf8');
+    assert.match(workflow, /^on:\n\s+push:\n\s+tags: \['v\*'\]/m);
+    assert.match(workflow, /^permissions:\n(\s+.+\n)*?\s+id-token: write/m);
+    assert.match(workflow, /node-version: 24\n/);
+    assert.match(workflow, /registry-url: https:\/\/registry\.npmjs\.org/);
+    const order = ['node scripts/check-release-tag.ts', 'npm ci', 'npm test', 'npm publish --provenance --access public'];
+    const at = order.map((step) => workflow.indexOf(`run: ${step}`));
+    assert.ok(at.every((index) => index > 0), `every step is there: ${order.join(', ')}`);
+    assert.deepEqual([...at].sort((a, b) => a - b), at, 'in this order');
+
+    const check = (tag: string) =>
+      run(process.execPath, [path.join(ROOT, 'scripts', 'check-release-tag.ts')], { env: { ...npmEnv, GITHUB_REF_NAME: tag } }).then(
+        () => 0,
+        (error: { code: number; stderr: string }) => (assert.match(error.stderr, /::error::the tag .* does not match/), error.code),
+      );
+    assert.equal(await check(`v${pkg.version}`), 0);
+    assert.equal(await check(`v${pkg.version}-wrong`), 1);
+    assert.equal(await check(pkg.version), 1, 'the tag needs its v');
+  });
+});

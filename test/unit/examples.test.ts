@@ -25,16 +25,30 @@ interface ServerEntry {
   env_vars?: string[];
 }
 
-/** npx must fetch this package (-y: no prompt); node must run a built server entry point. */
+/** Where a checkout or unpacked tarball sits in the examples; the rest of such a path must exist here. */
+const CHECKOUT = '/path/to/codex-delegate-mcp/';
+
+/**
+ * The three ways to start the server: npx + the package name (-y: no prompt), node + the built
+ * entry of a checkout, or the bin of a global install (npm install -g <tarball or name>).
+ */
 function assertResolvable(entry: ServerEntry, where: string): void {
   const args = entry.args ?? [];
   if (entry.command === 'npx') {
     assert.ok(args.includes('-y') || args.includes('--yes'), `${where}: npx needs -y to start without a prompt`);
     assert.ok(args.includes(pkg.name), `${where}: npx runs ${pkg.name}`);
+  } else if (entry.command === 'node') {
+    assertCheckoutPath(args[0] ?? '', where);
+    assert.match(args[0] ?? '', /\/dist\/server\/main\.js$/, `${where}: node runs dist/server/main.js`);
   } else {
-    assert.equal(entry.command, 'node', `${where}: command is npx or node`);
-    assert.match(args[0] ?? '', /dist\/server\/main\.js$/, `${where}: node runs dist/server/main.js`);
+    assert.ok(Object.hasOwn(pkg.bin, entry.command), `${where}: command is npx, node or the installed bin (${Object.keys(pkg.bin)})`);
   }
+}
+
+/** An absolute path into the checkout that names a file this build has (npm run build first). */
+function assertCheckoutPath(file: string, where: string): void {
+  assert.ok(file.startsWith(CHECKOUT), `${where}: ${file} is written as ${CHECKOUT}…`);
+  assert.ok(existsSync(path.join(ROOT, file.slice(CHECKOUT.length))), `${where}: ${file} exists in a built checkout`);
 }
 
 /** Only the server's own variables, with values its config loader accepts. */
@@ -54,7 +68,7 @@ function serverEntries(value: unknown): ServerEntry[] {
 
 describe('examples/', () => {
   test('the Claude Code and Cursor configs define mcpServers.codex', async () => {
-    for (const file of ['.mcp.json', 'cursor-mcp.json']) {
+    for (const file of ['.mcp.json', 'cursor-mcp.json', '.mcp.checkout.json', 'cursor-mcp.checkout.json']) {
       const config = JSON.parse(await readFile(path.join(EXAMPLES, file), 'utf8'));
       const entry: ServerEntry = config.mcpServers?.codex;
       assert.ok(entry, `${file}: mcpServers.codex`);
@@ -105,6 +119,57 @@ describe('examples/', () => {
     assert.deepEqual(seen.transport.env, { ...entry.env }); // smol-toml tables have a null prototype
     assert.deepEqual(seen.transport.env_vars, entry.env_vars);
     assert.equal(seen.tool_timeout_sec, entry.tool_timeout_sec);
+  });
+
+  test('every client example shows the published form and one that works without the registry', async () => {
+    // Until the package is on npm, `npx -y codex-delegate-mcp` fails, silently in some clients.
+    for (const [published, checkout] of [['.mcp.json', '.mcp.checkout.json'], ['cursor-mcp.json', 'cursor-mcp.checkout.json']] as const) {
+      const a: ServerEntry = JSON.parse(await readFile(path.join(EXAMPLES, published), 'utf8')).mcpServers.codex;
+      const b: ServerEntry = JSON.parse(await readFile(path.join(EXAMPLES, checkout), 'utf8')).mcpServers.codex;
+      assert.equal(a.command, 'npx', published);
+      assert.equal(b.command, 'node', checkout);
+      assert.deepEqual(b.env, a.env, `${checkout} sets what ${published} sets`);
+    }
+    const toml = await readFile(path.join(EXAMPLES, 'codex-config.toml'), 'utf8');
+    const tomlAlt = /^# command = "node"\n# args = \["([^"]+)"\]$/m.exec(toml);
+    assert.ok(tomlAlt, 'codex-config.toml shows the node form in a comment');
+    assertCheckoutPath(tomlAlt[1]!, 'codex-config.toml');
+    const json5 = await readFile(path.join(EXAMPLES, 'openclaw.json5'), 'utf8');
+    const json5Alt = /^\s*\/\/ command: "node", args: \["([^"]+)"\],$/m.exec(json5);
+    assert.ok(json5Alt, 'openclaw.json5 shows the node form in a comment');
+    assertCheckoutPath(json5Alt[1]!, 'openclaw.json5');
+    const claudeCode = await readFile(path.join(EXAMPLES, 'claude-code.md'), 'utf8');
+    const cliAlt = /claude mcp add .*codex -- node (\S+)$/m.exec(claudeCode);
+    assert.ok(cliAlt, 'claude-code.md shows the node form');
+    assertCheckoutPath(cliAlt[1]!, 'claude-code.md');
+    for (const file of ['claude-desktop.md', '../README.md']) {
+      const text = await readFile(path.join(EXAMPLES, file), 'utf8');
+      const entries = [...text.matchAll(/```json\n([\s\S]*?)```/g)].flatMap((m) => serverEntries(JSON.parse(m[1]!)));
+      assert.ok(entries.some((e) => e.command === 'npx'), `${file}: the published form`);
+      assert.ok(entries.some((e) => e.command === 'node'), `${file}: the checkout form`);
+      for (const entry of entries) {
+        assertResolvable(entry, file);
+        assertKnownEnv(entry.env, file);
+      }
+    }
+  });
+
+  test('every path into a checkout that the README and examples mention exists after a build, and the tarball name is npm pack\'s', async () => {
+    const files = ['../README.md', ...(await readdir(EXAMPLES))];
+    let seen = 0;
+    for (const file of files) {
+      const text = await readFile(path.join(EXAMPLES, file), 'utf8');
+      for (const [found] of text.matchAll(/\/path\/to\/codex-delegate-mcp\/[\w./-]*[\w/]/g)) {
+        assertCheckoutPath(found, file);
+        seen++;
+      }
+      for (const [, name] of text.matchAll(/npm install -g (\S+\.tgz)/g)) {
+        assert.match(name!, new RegExp(`^\\./${pkg.name}-(${pkg.version.replace(/\./g, '\\.')}|<version>)\\.tgz$`), `${file}: ${name} is what npm pack writes`);
+      }
+    }
+    assert.ok(seen >= 6, `checkout paths are shown (${seen})`);
+    const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
+    assert.match(readme, /npm install -g \.\/codex-delegate-mcp-/, 'the README shows the tarball install');
   });
 
   test('the markdown guides name the package and the bundle tool', async () => {
