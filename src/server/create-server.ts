@@ -2,6 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { registerResources } from './resources.ts';
 import { registerTool, type ToolDeps } from './tool.ts';
 import { cancelTool } from './tools/cancel.ts';
+import { forgetTool } from './tools/forget.ts';
 import { launchTool } from './tools/launch.ts';
 import { resultTool } from './tools/result.ts';
 import { resumeTool } from './tools/resume.ts';
@@ -13,7 +14,7 @@ export const SERVER_NAME = 'codex-delegate-mcp';
 const INSTRUCTIONS =
   'Delegate long coding tasks to the Codex CLI without waiting: codex_launch returns a sessionId at once; ' +
   'codex_status shows progress; codex_result returns the answer (paged); codex_resume continues the same ' +
-  'conversation; codex_cancel stops it.';
+  'conversation; codex_cancel stops it; codex_forget deletes a finished one.';
 
 export function createServer(deps: ToolDeps): McpServer {
   const server = new McpServer({ name: SERVER_NAME, version: VERSION }, { instructions: INSTRUCTIONS });
@@ -22,6 +23,7 @@ export function createServer(deps: ToolDeps): McpServer {
   registerTool(server, resultTool, deps);
   registerTool(server, resumeTool, deps);
   registerTool(server, cancelTool, deps);
+  registerTool(server, forgetTool, deps);
   registerResources(server, deps);
   return server;
 }

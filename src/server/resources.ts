@@ -2,7 +2,7 @@ import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/serv
 import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { errorMessage, UserError } from '../errors.ts';
 import { latestTurn, type Session } from '../store/session.ts';
-import { sessionsNewestFirst } from '../store/queries.ts';
+import { listSessions } from '../store/session-list.ts';
 import { readTail } from '../store/read-tail.ts';
 import { readTurnText } from '../store/turn-text.ts';
 import { requireSession } from './inputs.ts';
@@ -24,12 +24,14 @@ const WATCH_MS = 500;
  * a session changes state.
  */
 export function registerResources(server: McpServer, deps: ToolDeps): void {
+  // The most recent sessions, live or archived: a page, never the whole history.
+  const recent = async (limit: number) => (await listSessions(deps.registry, {}, null, limit)).sessions;
   const complete = async (value: string) => {
-    const ids = Object.keys((await deps.registry.read()).sessions);
-    return ids.filter((id) => id.startsWith(value)).sort().reverse().slice(0, 100);
+    const ids = (await recent(200)).map((s) => s.id);
+    return ids.filter((id) => id.startsWith(value)).slice(0, 100);
   };
   const list = async () => {
-    const sessions = sessionsNewestFirst(await deps.registry.read()).slice(0, 50);
+    const sessions = await recent(50);
     return {
       resources: sessions.map((s) => ({
         uri: `codex://sessions/${s.id}`,

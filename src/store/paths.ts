@@ -6,6 +6,10 @@ export interface Paths {
   readonly registry: string;
   readonly lock: string;
   readonly sessionsDir: string;
+  /** Day shards listing the archived sessions (ArchiveIndex). */
+  readonly archiveIndexDir: string;
+  /** An archived session's record, beside its turn files. */
+  sessionRecord(sessionId: string): string;
   sessionDir(sessionId: string): string;
   turnFile(sessionId: string, turn: number, kind: TurnFileKind): string;
   /**
@@ -35,7 +39,9 @@ export function makePaths(home: string): Paths {
     registry: path.join(home, 'sessions.json'),
     lock: path.join(home, 'sessions.json.lock'),
     sessionsDir,
+    archiveIndexDir: path.join(home, 'archive', 'index'),
     sessionDir,
+    sessionRecord: (id) => path.join(sessionDir(id), 'session.json'),
     turnFile: (id, turn, kind) => path.join(sessionDir(id), `turn-${turn}.${kind}`),
     turnInput: (id, turn, inputId, kind) => path.join(sessionDir(id), inputId ? `turn-${turn}.${inputId}.${kind}` : `turn-${turn}.${kind}`),
     lease: (id) => path.join(sessionDir(id), 'runner.lease'),

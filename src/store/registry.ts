@@ -1,6 +1,7 @@
 import { rename, stat } from 'node:fs/promises';
 import { Low } from 'lowdb';
 import { UserError } from '../errors.ts';
+import { Archive } from './archive.ts';
 import { CorruptFileError, PrivateJsonFile } from './file-adapter.ts';
 import type { Paths } from './paths.ts';
 import { writePrivateFile } from './private-file.ts';
@@ -27,6 +28,8 @@ const LOST_LOCK_RETRIES = 3;
  */
 export class Registry {
   readonly paths: Paths;
+  /** Finished sessions moved out of the live file (see archiving.ts). */
+  readonly archive: Archive;
   readonly #log: Log;
   readonly #lockWaitMs: number;
   /** Last parse, reused while the file is unchanged (rename gives every write a new inode). */
@@ -38,6 +41,7 @@ export class Registry {
 
   constructor(paths: Paths, log: Log = () => {}, options: { lockWaitMs?: number } = {}) {
     this.paths = paths;
+    this.archive = new Archive(paths);
     this.#log = log;
     this.#lockWaitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
   }
@@ -47,7 +51,11 @@ export class Registry {
     await ensurePrivateDir(this.paths.sessionsDir);
   }
 
-  /** A consistent snapshot of the valid sessions. Treat it as read-only: it may be shared with later callers. */
+  /**
+   * A consistent snapshot of the live sessions (queued, running, recently finished,
+   * or with notifications still to send). Treat it as read-only: it may be shared
+   * with later callers. Archived sessions are reached through getSession and listSessions.
+   */
   async read(): Promise<RegistryData> {
     const key = await this.#fileKey();
     if (key === undefined) return emptyData();
@@ -72,12 +80,17 @@ export class Registry {
     return parsed.data;
   }
 
+  /** A session, live or archived. The live copy wins: it is never older than an archived one. */
   async getSession(id: string): Promise<Session | undefined> {
     const sessions = (await this.read()).sessions;
-    return Object.hasOwn(sessions, id) ? sessions[id] : undefined;
+    if (Object.hasOwn(sessions, id)) return sessions[id];
+    if (this.#damaged.has(id)) return undefined;
+    const archived = await this.archive.get(id);
+    if (archived.problem) this.#damaged.set(id, `archived record: ${archived.problem}`);
+    return archived.session;
   }
 
-  /** Why the record with this id was left out of the last read, if it was damaged. */
+  /** Why the record with this id could not be read, if it was damaged. */
   damagedRecord(id: string): string | undefined {
     return this.#damaged.get(id);
   }
@@ -85,9 +98,10 @@ export class Registry {
   /**
    * Runs `mutate` on the freshest data under the cross-process lock and persists
    * the result. `mutate` may run more than once (when the lock was lost before the
-   * write): it must only change `data` and do what is safe to repeat.
+   * write): it must only change `data` and do what is safe to repeat. An async
+   * `mutate` holds the lock while it works: keep that to a few quick file operations.
    */
-  async update<T>(mutate: (data: RegistryData) => T): Promise<T> {
+  async update<T>(mutate: (data: RegistryData) => T | Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.#updateOnce(mutate);
@@ -108,12 +122,12 @@ export class Registry {
     return notices;
   }
 
-  async #updateOnce<T>(mutate: (data: RegistryData) => T): Promise<T> {
+  async #updateOnce<T>(mutate: (data: RegistryData) => T | Promise<T>): Promise<T> {
     const lease = await acquireLock(this.paths.registry, this.paths.lock, this.#log, this.#lockWaitMs);
     try {
       const db = new Low<RegistryData>(new PrivateJsonFile<RegistryData>(this.paths.registry, () => lease.assertHeld()), emptyData());
       db.data = await this.#readLocked();
-      const result = mutate(db.data);
+      const result = await mutate(db.data);
       await db.write();
       this.#cache = undefined;
       return result;

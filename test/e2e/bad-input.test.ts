@@ -16,7 +16,7 @@ import { readSessionRecord, waitGroupGone } from '../support/processes.ts';
  * list of files under it).
  */
 
-type ToolName = 'codex_launch' | 'codex_status' | 'codex_result' | 'codex_resume' | 'codex_cancel';
+type ToolName = 'codex_launch' | 'codex_status' | 'codex_result' | 'codex_resume' | 'codex_cancel' | 'codex_forget';
 
 /** Sessions made before the table runs; the cases refer to them by id. */
 interface Fixtures {
@@ -165,6 +165,11 @@ const cases: Case[] = [
       assert.match(textOf(result), /had already finished \(cancelled\); nothing was changed/);
     },
   },
+  // ── codex_forget ────────────────────────────────────────────────────────────
+  { tool: 'codex_forget', name: 'sessionId unknown (well-formed)', args: () => ({ sessionId: WELL_FORMED_UNKNOWN }), message: NO_SESSION(WELL_FORMED_UNKNOWN) },
+  { tool: 'codex_forget', name: 'sessionId path traversal ../../etc/passwd', args: () => ({ sessionId: '../../etc/passwd' }), message: NOT_AN_ID },
+  { tool: 'codex_forget', name: 'a running session', args: (f) => ({ sessionId: f.running }), message: /still has a turn queued or running; stop it with codex_cancel first/ },
+  { tool: 'codex_forget', name: 'unknown extra argument', args: (f) => ({ sessionId: f.finished, force: true }), message: /Unknown argument "force"; allowed: sessionId\b/ },
 ];
 
 function textOf(result: CallToolResult): string {
@@ -301,11 +306,11 @@ describe('bad input: isError with an actionable sentence, and no state change', 
     }
   });
 
-  test(`the table has at least 34 cases over all five tools (${cases.length})`, () => {
+  test(`the table has at least 34 cases over all six tools (${cases.length})`, () => {
     assert.ok(cases.length >= 34);
     assert.deepEqual(
       [...new Set(cases.map((c) => c.tool))].sort(),
-      ['codex_cancel', 'codex_launch', 'codex_result', 'codex_resume', 'codex_status'],
+      ['codex_cancel', 'codex_forget', 'codex_launch', 'codex_result', 'codex_resume', 'codex_status'],
     );
     for (const tool of new Set(cases.map((c) => c.tool))) {
       assert.ok(cases.some((c) => c.tool === tool && /unknown extra argument/.test(c.name)), `${tool} has an unknown-argument case`);

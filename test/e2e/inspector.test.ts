@@ -33,10 +33,11 @@ describe('MCP Inspector CLI against the built server', { timeout: 60_000 }, () =
     return JSON.parse(stdout);
   }
 
-  test('tools/list shows the five tools', async () => {
+  test('tools/list shows the six tools', async () => {
     const { tools } = await inspect('--method', 'tools/list');
     assert.deepEqual(tools.map((t: { name: string }) => t.name).sort(), [
       'codex_cancel',
+      'codex_forget',
       'codex_launch',
       'codex_result',
       'codex_resume',
@@ -47,7 +48,7 @@ describe('MCP Inspector CLI against the built server', { timeout: 60_000 }, () =
   test('tools/call codex_status answers with an empty list', async () => {
     const result = await inspect('--method', 'tools/call', '--tool-name', 'codex_status');
     assert.notEqual(result.isError, true);
-    assert.deepEqual(result.structuredContent, { sessions: [] });
+    assert.deepEqual(result.structuredContent, { sessions: [], nextCursor: null });
   });
 
   test('a task launched by one inspector run is finished and read by the next runs', async () => {

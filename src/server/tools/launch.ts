@@ -131,7 +131,7 @@ export async function enqueueTurn(
   session: Session,
   turn: Turn,
   prompt: string,
-  record: (data: RegistryData) => void,
+  record: (data: RegistryData) => void | Promise<void>,
 ) {
   const { config, registry, paths } = deps;
   const target = { sessionId: session.id, turn: turn.turn, inputId: newInputId() };
@@ -141,8 +141,8 @@ export async function enqueueTurn(
     await writeTurnInput(paths, target, prompt, config.env);
     // Record and schedule in one locked write: the answer says what the scheduler decided for this
     // very turn, and a burst of launches costs one lock cycle each, not two.
-    started = await registry.update((data) => {
-      record(data);
+    started = await registry.update(async (data) => {
+      await record(data);
       return pickReady(data, config.maxConcurrent, new Date().toISOString());
     });
   } catch (error) {

@@ -1,7 +1,7 @@
 import { UserError } from '../../errors.ts';
 import { reconcileAndStart } from '../../notify/housekeeping.ts';
-import type { RegistryData } from '../../store/registry.ts';
-import { isActive, latestTurn, newTurn } from '../../store/session.ts';
+import type { Registry, RegistryData } from '../../store/registry.ts';
+import { isActive, latestTurn, newTurn, type Session } from '../../store/session.ts';
 import { checkWorkingDirectory, promptField, requireSession, sessionIdField, strictInput, timeoutField } from '../inputs.ts';
 import { resolveRoute } from '../route.ts';
 import { assertSandboxAllowed } from '../../sandbox-gate.ts';
@@ -16,6 +16,12 @@ const input = strictInput({
   heartbeatSeconds: heartbeatField,
   heartbeatStyle: heartbeatStyleField,
 });
+
+async function comeBack(registry: Registry, id: string): Promise<Session> {
+  const archived = (await registry.archive.get(id)).session;
+  if (!archived) throw new UserError('not_found', `Session ${id} was forgotten or pruned meanwhile; launch a new task instead.`);
+  return archived;
+}
 
 const stillRunning = (id: string) =>
   new UserError('conflict', `Session ${id} still has a turn running; wait for it (codex_status) or stop it (codex_cancel) first.`);
@@ -51,10 +57,12 @@ export const resumeTool = defineTool({
       maxTokens: previous.maxTokens,
       notify: args.notify === undefined ? previous.notify : resolveRoute(args.notify, deps.config),
     });
-    const record = (data: RegistryData) => {
-      const current = data.sessions[session.id];
+    const record = async (data: RegistryData) => {
+      // An archived session comes back to the live registry for its new turn (its record is read again
+      // here, under the lock, so one pruned or forgotten meanwhile is refused rather than revived).
+      const current = data.sessions[session.id] ?? (data.sessions[session.id] = await comeBack(deps.registry, session.id));
       // Re-checked under the lock: two resumes racing must not both add a turn.
-      if (!current || current.turns.length + 1 !== turn.turn || isActive(latestTurn(current).status)) throw stillRunning(session.id);
+      if (current.turns.length + 1 !== turn.turn || isActive(latestTurn(current).status)) throw stillRunning(session.id);
       current.realCwd = realCwd;
       current.turns.push(turn);
     };

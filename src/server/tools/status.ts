@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { errorMessage } from '../../errors.ts';
 import { deliverLeftovers, reconcileAndStartBeforeRead } from '../../notify/housekeeping.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { activeSessions, queueOrder, sessionsNewestFirst } from '../../store/queries.ts';
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { UserError } from '../../errors.ts';
+import { activeSessions, queueOrder } from '../../store/queries.ts';
+import { decodeCursor, encodeCursor, listSessions } from '../../store/session-list.ts';
 import { isActive, latestTurn, STATUSES, type Session } from '../../store/session.ts';
 import { requireSession, sessionIdField, strictInput, typeError } from '../inputs.ts';
 import { defineTool, type ToolDeps, type ToolRequest } from '../tool.ts';
@@ -24,10 +28,32 @@ const input = strictInput({
     .max(200, { error: 'limit must be at most 200.' })
     .optional()
     .describe('List size (default 20)'),
+  cwd: z
+    .string(typeError('cwd must be a string: an absolute directory path.'))
+    .refine((v) => path.isAbsolute(v), { error: 'cwd must be an absolute directory path.' })
+    .optional()
+    .describe('List filter: sessions run in this directory or below it'),
+  label: z.string(typeError('label must be a string.')).max(200, { error: 'label must be at most 200 characters.' }).optional().describe('List filter: label contains this (any case)'),
+  since: isoTime('since').optional().describe('List filter: created at or after this ISO time'),
+  until: isoTime('until').optional().describe('List filter: created before this ISO time'),
+  cursor: z.string(typeError('cursor must be the nextCursor string of a previous listing.')).max(500).optional().describe('nextCursor of the previous page'),
 });
 
-// One object for both shapes: a single session's fields, or `sessions` for a listing.
-const output = statusViewSchema.partial().extend({ sessions: z.array(statusViewSchema).optional() });
+function isoTime(name: string) {
+  return z
+    .string(typeError(`${name} must be an ISO time such as "2026-12-01T00:00:00Z".`))
+    .refine((v) => !Number.isNaN(Date.parse(v)), { error: `${name} must be an ISO time such as "2026-12-01T00:00:00Z".` })
+    .transform((v) => new Date(v).toISOString());
+}
+
+const LIST_FILTERS = ['status', 'limit', 'cwd', 'label', 'since', 'until', 'cursor'] as const;
+
+// One object for both shapes: a single session's fields, or `sessions` (and `nextCursor`) for a listing.
+const output = statusViewSchema.partial().extend({
+  sessions: z.array(statusViewSchema).optional(),
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: z.string().nullable().optional(),
+});
 
 export const statusTool = defineTool({
   name: 'codex_status',
@@ -45,19 +71,33 @@ export const statusTool = defineTool({
     const data = await deps.registry.read();
     const positions = new Map(queueOrder(activeSessions(data)).map((s, index) => [s.id, index + 1]));
     if (args.sessionId) {
+      const filters = LIST_FILTERS.filter((name) => args[name] !== undefined);
+      if (filters.length > 0) {
+        const one = filters.length === 1;
+        throw new UserError('bad_input', `${filters.join(', ')} appl${one ? 'ies' : 'y'} to listings only; drop sessionId to list sessions, or leave ${one ? 'it' : 'them'} out.`);
+      }
       let session = await requireSession(deps.registry, args.sessionId);
       if (args.waitSeconds) session = await waitWhileActive(deps, session, args.waitSeconds * 1000, request);
       return toStatusView(session, Date.now(), positions.get(session.id) ?? null);
     }
-    // Records are validated where the registry is read: a damaged one is left out with a notice.
-    const newest = sessionsNewestFirst(data);
-    const sessions = (args.status ? newest.filter((s) => latestTurn(s).status === args.status) : newest)
-      .slice(0, args.limit ?? 20)
-      .map((session) => toStatusView(session, now, positions.get(session.id) ?? null, true));
-    return { sessions };
+    // Live and archived sessions alike; a damaged record is left out with a notice.
+    const filter = {
+      status: args.status,
+      label: args.label,
+      since: args.since,
+      until: args.until,
+      cwd: args.cwd ? [path.normalize(args.cwd), await realpath(args.cwd).catch(() => path.normalize(args.cwd!))] : undefined,
+    };
+    const page = await listSessions(deps.registry, filter, args.cursor ? decodeCursor(args.cursor) : null, args.limit ?? 20);
+    const sessions = page.sessions.map((session) => toStatusView(session, now, positions.get(session.id) ?? null, true));
+    return { sessions, nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null };
   },
   summary: (out) => {
-    if (out.sessions) return out.sessions.length === 0 ? 'No sessions.' : out.sessions.map((s) => statusLine(s)).join('\n');
+    if (out.sessions) {
+      const lines = out.sessions.length === 0 ? ['No sessions match.'] : out.sessions.map((s) => statusLine(s));
+      if (out.nextCursor) lines.push(`More: call codex_status again with cursor "${out.nextCursor}".`);
+      return lines.join('\n');
+    }
     return statusDetails(out as StatusView);
   },
 });
