@@ -3,7 +3,6 @@ import { errorMessage } from '../errors.ts';
 import { makePaths } from '../store/paths.ts';
 import { Registry } from '../store/registry.ts';
 import { takeTurnEnv } from '../store/turn-input.ts';
-import { archiveSettled } from '../store/archiving.ts';
 import { runTurn } from './run-turn.ts';
 import { deliverLeftovers, reconcileAndStart } from '../notify/housekeeping.ts';
 import { Notifier } from '../notify/notifier.ts';
@@ -33,7 +32,7 @@ async function main(): Promise<void> {
   await reconcileAndStart(deps);
   await deliverLeftovers(deps);
   // Finished, settled sessions leave the live file, so its size follows what runs, not the history.
-  await archiveSettled(registry);
+  await registry.archiveSettled();
 }
 
 main().then(

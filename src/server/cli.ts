@@ -8,7 +8,6 @@ import { errorMessage } from '../errors.ts';
 import { deliverLeftovers, reconcileAndStart } from '../notify/housekeeping.ts';
 import { Notifier } from '../notify/notifier.ts';
 import { makePaths } from '../store/paths.ts';
-import { archiveSettled } from '../store/archiving.ts';
 import { pruneOldSessions } from '../store/retention.ts';
 import { Registry } from '../store/registry.ts';
 import { VERSION } from '../version.ts';
@@ -61,7 +60,7 @@ async function main(argv: string[]): Promise<void> {
       .then(() => reconcileAndStart(deps))
       .then(() => deliverLeftovers(deps))
       // Also migrates a registry of the previous format (every session ever kept in one file).
-      .then(() => archiveSettled(registry))
+      .then(() => registry.archiveSettled())
       .catch((error) => log(`start-up housekeeping failed: ${errorMessage(error)}`));
   });
 }

@@ -2,7 +2,6 @@ import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/serv
 import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { errorMessage, UserError } from '../errors.ts';
 import { latestTurn, type Session } from '../store/session.ts';
-import { listSessions } from '../store/session-list.ts';
 import { readTail } from '../store/read-tail.ts';
 import { readTurnText } from '../store/turn-text.ts';
 import { requireSession } from './inputs.ts';
@@ -25,7 +24,7 @@ const WATCH_MS = 500;
  */
 export function registerResources(server: McpServer, deps: ToolDeps): void {
   // The most recent sessions, live or archived: a page, never the whole history.
-  const recent = async (limit: number) => (await listSessions(deps.registry, {}, null, limit)).sessions;
+  const recent = async (limit: number) => (await deps.registry.list({}, null, limit)).sessions;
   const complete = async (value: string) => {
     const ids = (await recent(200)).map((s) => s.id);
     return ids.filter((id) => id.startsWith(value)).slice(0, 100);

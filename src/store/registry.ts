@@ -7,7 +7,9 @@ import type { Paths } from './paths.ts';
 import { writePrivateFile } from './private-file.ts';
 import { acquireLock, DEFAULT_LOCK_WAIT_MS, LockLostError } from './registry-lock.ts';
 import { emptyData, parseRegistry, type RegistryData, type RejectedRecord } from './registry-shape.ts';
-import type { Session } from './session.ts';
+import { archiveSettled } from './archiving.ts';
+import { listSessions, type Cursor, type ListFilter, type ListPage } from './session-list.ts';
+import { isActive, latestTurn, type Session } from './session.ts';
 import { ensurePrivateDir } from './state-dir.ts';
 import { explainStorageError } from './storage-error.ts';
 
@@ -88,6 +90,26 @@ export class Registry {
     const archived = await this.archive.get(id);
     if (archived.problem) this.#damaged.set(id, `archived record: ${archived.problem}`);
     return archived.session;
+  }
+
+  /** Sessions newest first, live and archived alike, filtered and paged (session-list.ts). */
+  list(filter: ListFilter, cursor: Cursor | null, limit: number): Promise<ListPage> {
+    return listSessions(this, filter, cursor, limit);
+  }
+
+  /** Moves settled finished sessions beyond the most recent few to the archive (archiving.ts). */
+  archiveSettled(keep?: number): Promise<number> {
+    return archiveSettled(this, keep);
+  }
+
+  /** Deletes a finished session, live or archived, with its files. Refuses (throws `refuse()`) when it runs. */
+  forget(session: Session, refuse: () => Error): Promise<void> {
+    return this.update(async (data) => {
+      const live = data.sessions[session.id];
+      if (live && isActive(latestTurn(live).status)) throw refuse();
+      delete data.sessions[session.id];
+      await this.archive.forget(live ?? session);
+    });
   }
 
   /** Why the record with this id could not be read, if it was damaged. */

@@ -29,13 +29,8 @@ export const forgetTool = defineTool({
   async handler(args, deps) {
     const session = await requireSession(deps.registry, args.sessionId);
     if (isActive(latestTurn(session).status)) throw stillRunning(session.id);
-    // Under the lock every index change takes, re-checked there: a resume racing this one wins or loses whole.
-    await deps.registry.update(async (data) => {
-      const live = data.sessions[session.id];
-      if (live && isActive(latestTurn(live).status)) throw stillRunning(session.id);
-      delete data.sessions[session.id];
-      await deps.registry.archive.forget(live ?? session);
-    });
+    // Re-checked under the lock: a resume racing this one wins or loses whole.
+    await deps.registry.forget(session, () => stillRunning(session.id));
     return { sessionId: session.id, forgotten: true, turns: session.turns.length };
   },
   summary: (out) => `Forgot session ${out.sessionId} (${out.turns} turn${out.turns === 1 ? '' : 's'}) and deleted its files.`,

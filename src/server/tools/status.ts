@@ -6,7 +6,7 @@ import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../errors.ts';
 import { activeSessions, queueOrder } from '../../store/queries.ts';
-import { decodeCursor, encodeCursor, listSessions } from '../../store/session-list.ts';
+import { decodeCursor, encodeCursor } from '../../store/session-list.ts';
 import { isActive, latestTurn, STATUSES, type Session } from '../../store/session.ts';
 import { requireSession, sessionIdField, strictInput, typeError } from '../inputs.ts';
 import { defineTool, type ToolDeps, type ToolRequest } from '../tool.ts';
@@ -88,7 +88,7 @@ export const statusTool = defineTool({
       until: args.until,
       cwd: args.cwd ? [path.normalize(args.cwd), await realpath(args.cwd).catch(() => path.normalize(args.cwd!))] : undefined,
     };
-    const page = await listSessions(deps.registry, filter, args.cursor ? decodeCursor(args.cursor) : null, args.limit ?? 20);
+    const page = await deps.registry.list(filter, args.cursor ? decodeCursor(args.cursor) : null, args.limit ?? 20);
     const sessions = page.sessions.map((session) => toStatusView(session, now, positions.get(session.id) ?? null, true));
     return { sessions, nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null };
   },
