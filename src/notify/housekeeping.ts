@@ -25,6 +25,7 @@ export async function reconcileAndStart(deps: Housekeeper): Promise<void> {
   await startReadyTurns(deps.config, deps.registry, deps.paths);
 }
 
+/** Bounded like a runner's own delivery, so a hanging gateway never keeps a process for one send after another. */
 export async function deliverLeftovers(deps: Housekeeper): Promise<void> {
-  if (deps.notifier) await deliverDue(deps.registry, deps.notifier.send);
+  if (deps.notifier) await deliverDue(deps.registry, deps.notifier, { until: Date.now() + deps.notifier.budgetMs });
 }

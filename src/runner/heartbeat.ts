@@ -9,6 +9,8 @@ import { isActive } from '../store/session.ts';
  * A 📡 line to the chat every interval while the turn runs, built from the
  * persisted state. No retries (the next beat says more), and a beat is skipped
  * while the previous one is still in flight, so a slow channel never gets a pile.
+ * A beat has the gateway client's request deadline like every send, so one in
+ * flight holds the final back by at most that long.
  */
 export function startHeartbeat(
   registry: Registry,
@@ -30,7 +32,8 @@ export function startHeartbeat(
       const currentTurn = current?.turns[target.turn - 1];
       if (!current || !currentTurn) return;
       const { ok, httpStatus, error } = delivery;
-      recordNotification(current, { kind: 'heartbeat', turn: target.turn, at: new Date().toISOString(), ok, httpStatus, error });
+      const outcome = ok ? 'delivered' : delivery.unknown ? 'unknown' : 'failed';
+      recordNotification(current, { kind: 'heartbeat', turn: target.turn, at: new Date().toISOString(), ok, httpStatus, error, outcome });
       // Edit the message we just sent next time; after a failed edit, start a fresh one.
       if (turn.heartbeatStyle === 'edit') currentTurn.heartbeatMessageId = ok ? (editing ? turn.heartbeatMessageId : sentMessageId(delivery.body)) : null;
     });
