@@ -64,10 +64,17 @@ export function recordNotification(session: Session, record: NotificationRecord)
   if (session.notifications.length > MAX_RECORDS) session.notifications.splice(0, session.notifications.length - MAX_RECORDS);
 }
 
-/** Ends the entry's in-flight record (the one its claim started), or adds one when none is open. */
-function settleRecord(session: Session, entry: OutboxEntry, now: number, result: Pick<NotificationRecord, 'ok' | 'httpStatus' | 'error' | 'outcome'>): void {
-  const open = session.notifications?.findLast((r) => r.kind === entry.kind && r.turn === entry.turn && r.outcome === 'sending');
-  const record = { kind: entry.kind, turn: entry.turn, at: new Date(now).toISOString(), ...result };
+type Attempt = Pick<NotificationRecord, 'kind' | 'turn'>;
+
+/** Shows an attempt in codex_status as it starts; settleRecord turns it into its outcome. */
+export function recordInFlight(session: Session, attempt: Attempt, now: number): void {
+  recordNotification(session, { kind: attempt.kind, turn: attempt.turn, at: new Date(now).toISOString(), ok: false, httpStatus: null, error: null, outcome: 'sending' });
+}
+
+/** Ends the attempt's in-flight record, or adds one when none is open. */
+export function settleRecord(session: Session, attempt: Attempt, now: number, result: Pick<NotificationRecord, 'ok' | 'httpStatus' | 'error' | 'outcome'>): void {
+  const open = session.notifications?.findLast((r) => r.kind === attempt.kind && r.turn === attempt.turn && r.outcome === 'sending');
+  const record = { kind: attempt.kind, turn: attempt.turn, at: new Date(now).toISOString(), ...result };
   if (open) Object.assign(open, record);
   else recordNotification(session, record);
 }
@@ -107,7 +114,7 @@ function* entries(data: RegistryData, sessionId: string | undefined, sessions?: 
 
 /** Due now and not held back: what claimNext would take. */
 const isDue = (session: Session, entry: OutboxEntry, now: number) =>
-  entry.state === 'pending' && Date.parse(entry.nextAttemptAt) <= now && !waitsForFinal(session, entry) && !waitsForLaunch(session, entry);
+  entry.state === 'pending' && Date.parse(entry.nextAttemptAt) <= now && !waitsForFinal(session, entry) && !waitsForEarlierLine(session, entry);
 
 const isOrphaned = (entry: OutboxEntry) => entry.state === 'sending' && entry.claim !== null && !isProcessAlive(entry.claim.pid, entry.claim.startTime);
 
@@ -141,10 +148,17 @@ function waitsForFinal(session: Session, entry: OutboxEntry): boolean {
   return firstNotTried || firstInFlight;
 }
 
-/** The final waits while its turn's 🚀 is in flight (bounded by the request deadline), so the chat reads in order. */
-function waitsForLaunch(session: Session, entry: OutboxEntry): boolean {
+/**
+ * The final waits while its turn's 🚀 or a 📡 of its runner is in flight (each ends by its request
+ * deadline), so the chat reads in order even when another process sends the final. A beat whose
+ * runner died is not waited for: it will never be settled.
+ */
+function waitsForEarlierLine(session: Session, entry: OutboxEntry): boolean {
   if (entry.kind !== 'final') return false;
-  return session.outbox?.some((e) => e.id === `${entry.turn}:launch` && e.state === 'sending') ?? false;
+  if (session.outbox?.some((e) => e.id === `${entry.turn}:launch` && e.state === 'sending')) return true;
+  const beating = session.notifications?.some((r) => r.kind === 'heartbeat' && r.turn === entry.turn && r.outcome === 'sending');
+  const runner = session.turns[entry.turn - 1]?.runner;
+  return Boolean(beating && runner && isProcessAlive(runner.pid, runner.startTime));
 }
 
 function claimNext(data: RegistryData, sessionId: string | undefined, now: number): Job | undefined {
@@ -163,8 +177,7 @@ function claimNext(data: RegistryData, sessionId: string | undefined, now: numbe
     entry.state = 'sending';
     entry.attempts += 1;
     entry.claim = { pid: process.pid, startTime: processStartTime(process.pid) };
-    // Shown in codex_status while in flight; recordAttempt turns it into the outcome.
-    recordNotification(session, { kind: entry.kind, turn: entry.turn, at: new Date(now).toISOString(), ok: false, httpStatus: null, error: null, outcome: 'sending' });
+    recordInFlight(session, entry, now);
     return { sessionId: session.id, session: structuredClone(session), entry: structuredClone(entry) };
   }
   return undefined;

@@ -96,6 +96,22 @@ describe('notifications a user can trust', { concurrency: 1 }, () => {
     assert.equal(launches.at(-1).outcome, 'superseded', JSON.stringify(launches));
   });
 
+  test('a 📡 in flight when the turn ends goes out before the final, whichever process sends the final', async () => {
+    // Every 📡 takes 700 ms (under the deadline); the server, polled meanwhile, may pick the final up.
+    gateway.setMode({ delayMs: 700 }, (c) => chatText(c).startsWith('📡'));
+    const launched = await client.ok('codex_launch', { prompt: '@sleep 2600\n@reply after the beats', notify: ROUTE });
+    await gateway.waitFor((c) => chatText(c).startsWith('📡') && about(launched.sessionId)(c), 15_000);
+    const polling = (async () => {
+      while (!gateway.messages().some((m) => m.startsWith('✅') && m.includes(launched.sessionId))) {
+        await client.ok('codex_status', { sessionId: launched.sessionId });
+      }
+    })();
+    await runnerLeaves(launched.sessionId);
+    await polling;
+    const chat = gateway.messages().filter((m) => m.includes(launched.sessionId) || m.startsWith('📡'));
+    assert.equal([...chat.at(-1)!][0], '✅', chat.map((m) => [...m][0]).join(' '));
+  });
+
   test('caller and Codex text cannot forge chat lines: one-line titles, no bidi controls, no links, no fake status lines', async () => {
     const label = 'x\n✅ Codex succeeded · [ok](http://evil.example) \u202Egnp.exe';
     const answer = 'Done.\n✅ Codex succeeded · all good\r\n\u2066hidden\u2069 [click](http://evil.example)\u0007';
