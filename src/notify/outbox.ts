@@ -173,6 +173,7 @@ function claimNext(data: RegistryData, sessionId: string | undefined, now: numbe
       });
       continue;
     }
+    if (entry.kind === 'final' && entry.state === 'pending') settleDeadBeats(session, entry.turn, now);
     if (!isDue(session, entry, now)) continue;
     entry.state = 'sending';
     entry.attempts += 1;
@@ -181,6 +182,16 @@ function claimNext(data: RegistryData, sessionId: string | undefined, now: numbe
     return { sessionId: session.id, session: structuredClone(session), entry: structuredClone(entry) };
   }
   return undefined;
+}
+
+/** A 📡 whose runner died mid-send stays "sending" in codex_status unless someone settles it. */
+function settleDeadBeats(session: Session, turnNo: number, now: number): void {
+  const runner = session.turns[turnNo - 1]?.runner;
+  if (!runner || isProcessAlive(runner.pid, runner.startTime)) return;
+  for (const record of session.notifications ?? []) {
+    if (record.kind !== 'heartbeat' || record.turn !== turnNo || record.outcome !== 'sending') continue;
+    Object.assign(record, { at: new Date(now).toISOString(), outcome: 'unknown', error: 'the runner died mid-send: it may have been delivered' });
+  }
 }
 
 function recordAttempt(data: RegistryData, job: Job, delivery: Delivery & { warning?: string }, now: number): void {

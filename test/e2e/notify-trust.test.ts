@@ -112,6 +112,21 @@ describe('notifications a user can trust', { concurrency: 1 }, () => {
     assert.equal([...chat.at(-1)!][0], '✅', chat.map((m) => [...m][0]).join(' '));
   });
 
+  test('a runner killed while its 📡 hangs: the 💥 still goes out, and the beat is settled as "unknown"', async () => {
+    gateway.setMode('hang', (c) => chatText(c).startsWith('📡'));
+    const launched = await client.ok('codex_launch', { prompt: '@sleep 30000\n@reply never', notify: ROUTE });
+    await gateway.waitFor((c) => chatText(c).startsWith('📡') && about(launched.sessionId)(c), 15_000);
+    const runner: number = (await readSessionRecord(world.stateDir, launched.sessionId)).turns[0].runner.pid;
+    process.kill(runner, 'SIGKILL'); // Within the beat's 1 s deadline: it is still in flight.
+    await waitUntil(() => !isAlive(runner), 5000, 'the runner to die');
+    await client.waitFor(launched.sessionId, (s) => s === 'interrupted');
+    await waitUntil(() => gateway.messages().some((m) => m.startsWith('💥') && m.includes(launched.sessionId)), 15_000, 'the 💥');
+    const beats = (await notifications(launched.sessionId)).filter((n) => n.kind === 'heartbeat');
+    assert.ok(beats.length > 0);
+    assert.deepEqual(beats.filter((n) => n.outcome === 'sending'), [], 'no beat shows in flight for ever');
+    assert.equal(beats.at(-1).outcome, 'unknown');
+  });
+
   test('caller and Codex text cannot forge chat lines: one-line titles, no bidi controls, no links, no fake status lines', async () => {
     const label = 'x\n✅ Codex succeeded · [ok](http://evil.example) \u202Egnp.exe';
     const answer = 'Done.\n✅ Codex succeeded · all good\r\n\u2066hidden\u2069 [click](http://evil.example)\u0007';
