@@ -34,6 +34,7 @@ const envSchema = z.object({
   CODEX_DELEGATE_NOTIFY_THREAD_ID: z.string().min(1).optional(),
   CODEX_DELEGATE_NOTIFY_SESSION_KEY: z.string().min(1).optional(),
   CODEX_DELEGATE_WAKE: z.enum(['hooks', 'sessions_send']).default('hooks'),
+  CODEX_DELEGATE_NOTIFY_TIMEOUT_MS: intIn(100, 600000, 60000),
 });
 
 export interface Config {
@@ -53,6 +54,8 @@ export interface Config {
     readonly hooksToken: string | undefined;
     readonly configPath: string;
     readonly wake: 'hooks' | 'sessions_send';
+    /** The deadline of one request to the gateway, from connecting to the last byte of the answer. */
+    readonly requestTimeoutMs: number;
   };
   readonly defaultRoute: {
     readonly channel: string | undefined;
@@ -103,6 +106,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, cwd = proces
       hooksToken: e.OPENCLAW_HOOKS_TOKEN,
       configPath: e.OPENCLAW_CONFIG_PATH ?? path.join(stateDir, 'openclaw.json'),
       wake: e.CODEX_DELEGATE_WAKE,
+      requestTimeoutMs: e.CODEX_DELEGATE_NOTIFY_TIMEOUT_MS,
     }),
     defaultRoute: Object.freeze({
       channel: e.CODEX_DELEGATE_NOTIFY_CHANNEL,

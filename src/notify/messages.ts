@@ -1,7 +1,11 @@
 import { formatDuration, formatTokens } from '../server/views.ts';
 import type { Session, Status, Turn } from '../store/session.ts';
+import { chatBody, chatTitle, plainLine } from './chat-text.ts';
 
-/** Every text the chat and the agent see. Pure functions of persisted state. */
+/**
+ * Every text the chat and the agent see. Pure functions of persisted state. Every
+ * string a caller or Codex wrote goes through chat-text.ts, so only we write our lines.
+ */
 
 /** Telegram's limit is 4096 characters; stay a little under it for every channel. */
 export const CHANNEL_LIMIT = 4000;
@@ -15,13 +19,13 @@ const ICONS: Record<Exclude<Status, 'queued' | 'running'>, string> = {
   interrupted: '💥',
 };
 
-const title = (session: Session) => session.label ?? session.id;
+const title = (session: Session) => (session.label && chatTitle(session.label)) || session.id;
 
 export function launchMessage(session: Session, turn: Turn): string {
   const lines = [
     `🚀 Codex ${turn.turn > 1 ? `turn ${turn.turn} ` : ''}started · ${title(session)}`,
-    `cwd: ${session.cwd}`,
-    `session: ${session.id} · sandbox: ${session.sandbox}${session.model ? ` · model: ${session.model}` : ''}`,
+    `cwd: ${chatTitle(session.cwd, 1000)}`,
+    `session: ${session.id} · sandbox: ${session.sandbox}${session.model ? ` · model: ${chatTitle(session.model)}` : ''}`,
   ];
   return cut(lines.join('\n'));
 }
@@ -43,7 +47,7 @@ export function heartbeatMessage(session: Session, turn: Turn, now: number): str
       formatDuration(elapsed),
       `${turn.counters.commands} cmds`,
       `${formatTokens(tokens)} tok`,
-      turn.activity,
+      chatTitle(turn.activity),
     ].join(' · '),
   );
 }
@@ -58,13 +62,13 @@ export function finalMessage(session: Session, turn: Turn, text: string | null):
   const head = `${ICONS[status] ?? '❔'} Codex ${status.replace('_', ' ')} · ${title(session)}${turn.endedAt ? ` · ${duration(turn)}` : ''}`;
   const lines = [head];
   if (status === 'succeeded') {
-    if (text) lines.push('', preview(text, PREVIEW_CHARS));
+    if (text) lines.push('', chatBody(preview(text, PREVIEW_CHARS)));
   } else if (turn.error) {
-    lines.push('', turn.error);
+    lines.push('', chatBody(turn.error));
   }
   const facts: string[] = [];
   if (turn.filesChanged.length > 0) {
-    const shown = turn.filesChanged.slice(0, 8).join(', ');
+    const shown = turn.filesChanged.slice(0, 8).map((file) => chatTitle(file)).join(', ');
     facts.push(`files: ${shown}${turn.filesChanged.length > 8 ? ` (+${turn.filesChanged.length - 8} more)` : ''}`);
   }
   facts.push(`${turn.counters.commands} cmds`, `${formatTokens(turn.usage.inputTokens + turn.usage.outputTokens)} tok`);
@@ -77,10 +81,12 @@ export function finalMessage(session: Session, turn: Turn, text: string | null):
 /** What the agent reads when it wakes: enough to decide, and where the rest is. */
 export function wakeMessage(session: Session, turn: Turn, text: string | null): string {
   const summary = turn.status === 'succeeded' ? preview(text ?? '(no answer text)', 600) : (turn.error ?? 'no error recorded');
+  // The agent reads plain text: no markdown escapes, but still one line for the label and no hidden controls.
+  const label = (session.label && plainLine(session.label)) || session.id;
   return cut(
     [
-      `Codex session ${session.id} (${title(session)}) turn ${turn.turn} ended: ${turn.status}.`,
-      summary,
+      `Codex session ${session.id} (${label}) turn ${turn.turn} ended: ${turn.status}.`,
+      chatBody(summary),
       `Call codex_result with sessionId "${session.id}" for the full text, summarise it for the user, and codex_resume to follow up.`,
     ].join('\n\n'),
   );

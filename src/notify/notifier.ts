@@ -3,10 +3,10 @@ import type { Route, Session, Turn } from '../store/session.ts';
 import { GatewayClient, type Delivery } from './gateway-client.ts';
 import { finalMessage, launchMessage, wakeMessage } from './messages.ts';
 import { resolveCredentials } from './openclaw-config.ts';
-import { enqueue, type Send } from './outbox.ts';
+import { enqueue, type Send, type Sender } from './outbox.ts';
 
 /** Sends what the outbox holds to OpenClaw: chat messages through the `message` tool, wakes through hooks. */
-export class Notifier {
+export class Notifier implements Sender {
   readonly gateway: GatewayClient;
   readonly #wakeMode: Config['gateway']['wake'];
 
@@ -19,7 +19,20 @@ export class Notifier {
   static fromConfig(config: Config): Notifier | null {
     const credentials = resolveCredentials(config);
     if (!credentials.token && !credentials.hooksToken) return null;
-    return new Notifier(new GatewayClient(credentials), config.gateway.wake);
+    return new Notifier(new GatewayClient(credentials, config.gateway.requestTimeoutMs), config.gateway.wake);
+  }
+
+  get requestTimeoutMs(): number {
+    return this.gateway.timeoutMs;
+  }
+
+  /**
+   * How long a runner keeps delivering its turn's messages once the turn has ended, then leaves
+   * them to whichever process looks next: room for a 📡 or 🚀 still in flight, the final and the
+   * wake, each at its full request deadline (3 minutes by default), and for retries in between.
+   */
+  get budgetMs(): number {
+    return 3 * this.requestTimeoutMs;
   }
 
   /** Chat messages need a route with a channel and the gateway token. */
@@ -38,32 +51,32 @@ export class Notifier {
     if (this.gateway.canWake || this.#wakeMode === 'sessions_send') enqueue(session, turn, 'wake', wakeMessage(session, turn, text), now, this.#wakeMode);
   }
 
-  sendChat(route: Route, message: string): Promise<Delivery> {
-    return this.gateway.invoke('message', messageArgs(route, message));
+  sendChat(route: Route, message: string, signal?: AbortSignal): Promise<Delivery> {
+    return this.gateway.invoke('message', messageArgs(route, message), signal);
   }
 
   /** Replaces the text of a message sent earlier (the `message` tool's `edit` action). */
-  editChat(route: Route, messageId: string, message: string): Promise<Delivery> {
-    return this.gateway.invoke('message', { ...messageArgs(route, message), action: 'edit', messageId });
+  editChat(route: Route, messageId: string, message: string, signal?: AbortSignal): Promise<Delivery> {
+    return this.gateway.invoke('message', { ...messageArgs(route, message), action: 'edit', messageId }, signal);
   }
 
-  readonly send: Send = async (session, entry) => {
+  readonly send: Send = async (session, entry, signal) => {
     const route = session.turns[entry.turn - 1]?.notify;
-    if (!route) return { ok: false, httpStatus: null, error: 'the turn has no notification route', retryable: false, body: null };
-    if (entry.kind !== 'wake') return this.sendChat(route, entry.text);
-    return this.#wake(session, route, entry.turn, entry.text, entry.via ?? this.#wakeMode);
+    if (!route) return { ok: false, httpStatus: null, error: 'the turn has no notification route', retryable: false, unknown: false, body: null };
+    if (entry.kind !== 'wake') return this.sendChat(route, entry.text, signal);
+    return this.#wake(session, route, entry.turn, entry.text, entry.via ?? this.#wakeMode, signal);
   };
 
-  async #wake(session: Session, route: Route, turn: number, text: string, via: Config['gateway']['wake']): Promise<Delivery & { warning?: string }> {
+  async #wake(session: Session, route: Route, turn: number, text: string, via: Config['gateway']['wake'], signal?: AbortSignal): Promise<Delivery & { warning?: string }> {
     if (via === 'sessions_send' && route.sessionKey) {
-      return this.gateway.invoke('sessions_send', { sessionKey: route.sessionKey, message: text, timeoutSeconds: 0 });
+      return this.gateway.invoke('sessions_send', { sessionKey: route.sessionKey, message: text, timeoutSeconds: 0 }, signal);
     }
-    if (!route.sessionKey) return this.gateway.hook('/hooks/wake', mainSessionWakeBody(text));
+    if (!route.sessionKey) return this.gateway.hook('/hooks/wake', mainSessionWakeBody(text), undefined, signal);
     // A retry with the same key returns the same run instead of starting a second one.
-    const agent = await this.gateway.hook('/hooks/agent', agentWakeBody(route.sessionKey, text), `${session.id}:${turn}`);
+    const agent = await this.gateway.hook('/hooks/agent', agentWakeBody(route.sessionKey, text), `${session.id}:${turn}`, signal);
     if (agent.httpStatus !== 400) return agent;
     // OpenClaw's default config refuses caller-chosen session keys (400): wake the main session instead.
-    const fallback = await this.gateway.hook('/hooks/wake', mainSessionWakeBody(text));
+    const fallback = await this.gateway.hook('/hooks/wake', mainSessionWakeBody(text), undefined, signal);
     return {
       ...fallback,
       warning:

@@ -31,9 +31,6 @@ export interface RunnerDeps {
   log: (message: string) => void;
 }
 
-/** How long a runner keeps retrying its final notifications (6 tries with backoff) before leaving them to others. */
-const NOTIFY_BUDGET_MS = 150_000;
-
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
 /**
@@ -52,7 +49,7 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
   const { session, turn } = claimed;
   const file = (kind: Parameters<Paths['turnFile']>[2]) => paths.turnFile(sessionId, turnNo, kind);
   // The 🚀 goes out while Codex starts; the final waits for it so the chat reads in order.
-  const launchNote = notifier ? deliverDue(registry, notifier.send, sessionId).catch((e) => log(`notify: ${errorMessage(e)}`)) : undefined;
+  const launchNote = notifier ? deliverDue(registry, notifier, { sessionId }).catch((e) => log(`notify: ${errorMessage(e)}`)) : undefined;
   const stopHeartbeat =
     notifier && turn.heartbeatSeconds > 0
       ? startHeartbeat(registry, notifier, { sessionId, turn: turnNo, intervalMs: turn.heartbeatSeconds * 1000 }, log)
@@ -164,9 +161,11 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
   reapGroup(process.pid);
   for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   if (notifier) {
+    // One budget for all that follows, a 🚀 or 📡 still in flight included (each ends by its request deadline).
+    const notifyUntil = Date.now() + notifier.budgetMs;
     await launchNote;
     await heartbeatSettled;
-    await drain(registry, notifier.send, sessionId, NOTIFY_BUDGET_MS);
+    await drain(registry, notifier, sessionId, notifyUntil);
   }
   return outcome;
 }

@@ -94,7 +94,7 @@ export const outboxEntrySchema = z.object({
   text: z.string(),
   /** For wakes: the path chosen by the process that queued it, so any process sends it the same way. */
   via: z.enum(['hooks', 'sessions_send']).optional(),
-  state: z.enum(['pending', 'sending', 'sent', 'failed']),
+  state: z.enum(['pending', 'sending', 'sent', 'failed', 'unknown', 'superseded']),
   attempts: z.number(),
   maxAttempts: z.number(),
   nextAttemptAt: z.string(),
@@ -111,6 +111,8 @@ export const notificationRecordSchema = z.object({
   ok: z.boolean(),
   httpStatus: z.number().nullable(),
   error: z.string().nullable(),
+  /** sending: in flight now; unknown: sent in full, no answer in time, not sent again; superseded: a 🚀 dropped for the final. */
+  outcome: z.enum(['sending', 'delivered', 'failed', 'unknown', 'superseded']).optional(),
 });
 export type NotificationRecord = z.infer<typeof notificationRecordSchema>;
 

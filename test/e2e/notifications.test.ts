@@ -33,8 +33,9 @@ describe('OpenClaw notifications through a fake gateway', { concurrency: 1 }, ()
   async function settled(sessionId: string) {
     await waitUntil(async () => {
       const status = await client.ok('codex_status', { sessionId });
-      // The final and the wake are separate outbox entries, possibly sent by different processes.
-      const attempted = (kind: string) => status.notifications.some((n: any) => n.kind === kind);
+      // The final and the wake are separate outbox entries, possibly sent by different processes;
+      // an attempt shows as it starts (outcome "sending"), so wait for one that ended.
+      const attempted = (kind: string) => status.notifications.some((n: any) => n.kind === kind && n.outcome !== 'sending');
       return isFinished(status.status) && attempted('final') && attempted('wake');
     }, 30_000, 'the final and the wake to be attempted');
     return client.ok('codex_status', { sessionId });
@@ -203,7 +204,8 @@ describe('a wrong gateway token', () => {
     try {
       const launched = await client.ok('codex_launch', { prompt: '@reply fine', notify: ROUTE, heartbeatSeconds: 0 });
       await client.waitFor(launched.sessionId, isFinished);
-      await waitUntil(async () => (await client.ok('codex_status', { sessionId: launched.sessionId })).notifications.length >= 2, 10_000, 'two attempts');
+      const ended = async () => (await client.ok('codex_status', { sessionId: launched.sessionId })).notifications.filter((n: any) => n.outcome !== 'sending');
+      await waitUntil(async () => (await ended()).length >= 2, 10_000, 'two attempts');
       await new Promise((resolve) => setTimeout(resolve, 2500));
       const status = await client.ok('codex_status', { sessionId: launched.sessionId });
       assert.deepEqual(status.notifications.map((n: any) => [n.kind, n.ok, n.httpStatus]), [['launch', false, 401], ['final', false, 401]]);

@@ -164,7 +164,7 @@ describe('secrets and private state', { concurrency: 1 }, () => {
     // After the end, with every notification attempted: the tokens were used, and written nowhere.
     await waitUntil(async () => {
       const status = await client.ok('codex_status', { sessionId: launched.sessionId });
-      return isFinished(status.status) && status.notifications.some((n: any) => n.kind === 'wake');
+      return isFinished(status.status) && status.notifications.some((n: any) => n.kind === 'wake' && n.outcome !== 'sending');
     }, 30_000, 'the turn to end and the wake to be attempted');
     const status = await client.ok('codex_status', { sessionId: launched.sessionId });
     assert.equal(status.status, 'succeeded', status.error);
@@ -237,7 +237,7 @@ describe('private state under umask 000', { concurrency: 1 }, () => {
     });
     await waitUntil(async () => {
       const status = await ok('codex_status', { sessionId: launched.sessionId });
-      return isFinished(status.status) && status.notifications.some((n: any) => n.kind === 'wake');
+      return isFinished(status.status) && status.notifications.some((n: any) => n.kind === 'wake' && n.outcome !== 'sending');
     }, 30_000, 'the turn to end and the wake to be attempted');
     const status = await ok('codex_status', { sessionId: launched.sessionId });
     assert.equal(status.status, 'succeeded', status.error);

@@ -52,7 +52,7 @@ withGateway('with the default config our runner falls back to /hooks/wake and re
     const launched = await client.ok('codex_launch', { prompt: '@reply contract run', notify: ROUTE, heartbeatSeconds: 0 });
     await client.waitFor(launched.sessionId, isFinished);
     let status: any;
-    const attempted = (kind: string) => status.notifications.some((n: any) => n.kind === kind);
+    const attempted = (kind: string) => status.notifications.some((n: any) => n.kind === kind && n.outcome !== 'sending');
     await waitUntil(async () => {
       status = await client.ok('codex_status', { sessionId: launched.sessionId });
       return attempted('wake') && attempted('final');

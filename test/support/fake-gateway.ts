@@ -22,6 +22,8 @@ export type FakeMode =
   | { status: number; times?: number; body?: unknown }
   | { delayMs: number }
   | 'hang'
+  /** Answers 200 at once, then sends the body a byte at a time forever: each chunk resets a per-phase body timeout. */
+  | 'trickle'
   | 'down';
 
 export interface FakeGateway {
@@ -29,8 +31,12 @@ export interface FakeGateway {
   gatewayToken: string;
   hooksToken: string;
   calls: RecordedCall[];
-  /** Applies to every following request (health checks included). `times` = only the next N, then back to 'ok'. */
-  setMode(mode: FakeMode): void;
+  /**
+   * Applies to every following request (health checks included), or only to those `only` picks
+   * (the others are answered 'ok'). `times` = only the next N (picked) requests, then back to 'ok'.
+   * `{ delayMs }` answers late: the message is delivered, the answer comes after the delay.
+   */
+  setMode(mode: FakeMode, only?: (call: RecordedCall) => boolean): void;
   /** Default false, like OpenClaw's default config: a request sessionKey on /hooks/* is refused with 400. */
   allowRequestSessionKey: boolean;
   /** Default false, like OpenClaw: sessions_send is on the HTTP deny list (404) unless gateway.tools.allow lists it. */
@@ -60,6 +66,7 @@ export async function startFakeGateway(options: { gatewayToken?: string; hooksTo
   let lastWakeText: string | undefined;
   let messageCounter = 0;
   let mode: FakeMode = 'ok';
+  let picks: ((call: RecordedCall) => boolean) | undefined;
   let remaining = Infinity; // requests left for a { status, times } mode
 
   const record = (call: RecordedCall) => {
@@ -165,10 +172,18 @@ export async function startFakeGateway(options: { gatewayToken?: string; hooksTo
       for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
       const call: RecordedCall = { at: Date.now(), method: req.method ?? '', path: (req.url ?? '/').split('?')[0]!, headers, body, status: 0 };
 
-      const current = mode;
-      if (typeof current === 'object' && 'status' in current && --remaining <= 0) { mode = 'ok'; remaining = Infinity; }
+      const current = !picks || picks(call) ? mode : 'ok';
+      if (typeof current === 'object' && 'status' in current && --remaining <= 0) { mode = 'ok'; remaining = Infinity; picks = undefined; }
       if (current === 'down') { record(call); req.socket.destroy(); return; }
       if (current === 'hang') { record(call); return; } // never answered; close() drops it
+      if (current === 'trickle') {
+        call.status = 200;
+        record(call);
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+        const drip = setInterval(() => res.write(' '), 200);
+        res.on('close', () => clearInterval(drip));
+        return;
+      }
       if (typeof current === 'object' && 'delayMs' in current) await new Promise((r) => setTimeout(r, current.delayMs));
 
       const reply: Reply | { status: number; text: string } =
@@ -192,8 +207,9 @@ export async function startFakeGateway(options: { gatewayToken?: string; hooksTo
     calls,
     allowRequestSessionKey: false,
     allowSessionsSend: false,
-    setMode(next) {
+    setMode(next, only) {
       mode = next;
+      picks = only;
       remaining = typeof next === 'object' && 'status' in next && next.times !== undefined ? next.times : Infinity;
     },
     waitFor(pred, timeoutMs = 5000) {

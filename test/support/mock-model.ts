@@ -92,6 +92,7 @@ function planFor(prompt: string): Plan {
     const rest = restWords.join(' ');
     switch (m[1]) {
       case 'reply': plan.final = { kind: 'text', text: arg }; break;
+      case 'reply-json': plan.final = { kind: 'text', text: String(JSON.parse(arg)) }; break;
       case 'big': plan.final = { kind: 'text', text: bigText(Number(arg) || 0) }; break;
       case 'run': plan.calls.push({ kind: 'run', cmd: arg }); break;
       case 'write': plan.calls.push({ kind: 'run', cmd: `printf '%s' ${shellQuote(rest)} > ${shellQuote(first)}` }); break;
