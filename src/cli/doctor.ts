@@ -256,8 +256,8 @@ async function call(base: string, route: string, method: 'GET' | 'POST', token?:
       method,
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      headersTimeout: 5000,
-      bodyTimeout: 5000,
+      // One deadline for the whole exchange: undici's per-phase timeouts restart with every chunk of a trickling body.
+      signal: AbortSignal.timeout(5000),
     });
     const text = await response.body.text();
     return { status: response.statusCode, detail: `HTTP ${response.statusCode}`, body: text.slice(0, 2000) };

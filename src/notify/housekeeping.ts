@@ -40,6 +40,6 @@ export async function reconcileAndStartBeforeRead(deps: Housekeeper): Promise<vo
 }
 
 /** Bounded like a runner's own delivery, so a hanging gateway never keeps a process for one send after another. */
-export async function deliverLeftovers(deps: Housekeeper): Promise<void> {
-  if (deps.notifier) await deliverDue(deps.registry, deps.notifier, { until: Date.now() + deps.notifier.budgetMs });
+export async function deliverLeftovers(deps: Housekeeper, until?: number): Promise<void> {
+  if (deps.notifier) await deliverDue(deps.registry, deps.notifier, { until: until ?? Date.now() + deps.notifier.budgetMs });
 }

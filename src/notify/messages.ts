@@ -1,4 +1,4 @@
-import { formatDuration, formatTokens } from '../server/views.ts';
+import { formatDuration, formatTokens, plural } from '../format.ts';
 import type { Session, Status, Turn } from '../store/session.ts';
 import { chatBody, chatTitle, plainLine } from './chat-text.ts';
 
@@ -45,7 +45,7 @@ export function heartbeatMessage(session: Session, turn: Turn, now: number): str
       `📡 ${idleDot(turn.lastEventAt, turn.startedAt, now)} Codex`,
       title(session),
       formatDuration(elapsed),
-      `${turn.counters.commands} cmds`,
+      plural(turn.counters.commands, 'cmd'),
       `${formatTokens(tokens)} tok`,
       chatTitle(turn.activity),
     ].join(' · '),
@@ -71,7 +71,7 @@ export function finalMessage(session: Session, turn: Turn, text: string | null):
     const shown = turn.filesChanged.slice(0, 8).map((file) => chatTitle(file)).join(', ');
     facts.push(`files: ${shown}${turn.filesChanged.length > 8 ? ` (+${turn.filesChanged.length - 8} more)` : ''}`);
   }
-  facts.push(`${turn.counters.commands} cmds`, `${formatTokens(turn.usage.inputTokens + turn.usage.outputTokens)} tok`);
+  facts.push(plural(turn.counters.commands, 'cmd'), `${formatTokens(turn.usage.inputTokens + turn.usage.outputTokens)} tok`);
   lines.push('', facts.join(' · '));
   const rest = text && text.length > PREVIEW_CHARS ? ` (${text.length - PREVIEW_CHARS} more characters)` : '';
   lines.push(`Full result${rest}: codex_result ${session.id}`);

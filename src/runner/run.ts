@@ -2,6 +2,7 @@ import { loadConfig } from '../config.ts';
 import { errorMessage } from '../errors.ts';
 import { makePaths } from '../store/paths.ts';
 import { Registry } from '../store/registry.ts';
+import { RUNNER_LOCK_WAIT_MS } from '../store/registry-lock.ts';
 import { takeTurnEnv } from '../store/turn-input.ts';
 import { runTurn } from './run-turn.ts';
 import { deliverLeftovers, reconcileAndStart } from '../notify/housekeeping.ts';
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
   const [home, sessionId, turnArg] = process.argv.slice(2);
   if (!home || !sessionId || !turnArg) throw new Error('usage: runner <state dir> <session id> <turn>');
   const paths = makePaths(home);
-  const registry = new Registry(paths, log);
+  const registry = new Registry(paths, log, { lockWaitMs: RUNNER_LOCK_WAIT_MS });
   const turn = (await registry.getSession(sessionId))?.turns[Number(turnArg) - 1];
   const turnEnv = turn ? await takeTurnEnv(paths, sessionId, turn.turn, turn.inputId) : undefined;
   if (turn?.inputId && !turnEnv) log(`no settings file for turn ${turnArg} of ${sessionId}; using this runner's own environment`);
@@ -30,7 +31,10 @@ async function main(): Promise<void> {
   // Our slot is free: start what waits in the queue (even with no server running), and
   // finish what crashed runners left behind.
   await reconcileAndStart(deps);
-  await deliverLeftovers(deps);
+  // Within the same budget as the turn's own messages, which starts when the turn ended: a runner
+  // leaves within one notify budget, whatever the gateway does.
+  const ended = (await registry.getSession(sessionId))?.turns[Number(turnArg) - 1]?.endedAt;
+  if (notifier) await deliverLeftovers(deps, (ended ? Date.parse(ended) : Date.now()) + notifier.budgetMs);
   // Finished, settled sessions leave the live file, so its size follows what runs, not the history.
   await registry.archiveSettled();
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatDuration, formatTokens, plural } from '../format.ts';
 import { commandRecordSchema, latestTurn, notificationRecordSchema, STATUSES, SANDBOXES, ERROR_KINDS, type CommandRecord, type NotificationRecord, type Session } from '../store/session.ts';
 
 /** What codex_status shows of a session: the latest turn, flattened, plus session facts. */
@@ -143,23 +144,7 @@ function unresolvedFailures(records: NotificationRecord[]): NotificationRecord[]
 
 const MAX_LISTED = 20;
 
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
 function shorten(text: string, max: number): string {
   const oneLine = text.replace(/\s+/g, ' ').trim();
   return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
-}
-
-export function formatDuration(seconds: number): string {
-  if (seconds < 60) return `${seconds}s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${seconds % 60 ? ` ${seconds % 60}s` : ''}`;
-  return `${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}m`;
-}
-
-export function formatTokens(tokens: number): string {
-  if (tokens < 1000) return String(tokens);
-  if (tokens < 1_000_000) return `${(tokens / 1000).toFixed(1)}K`;
-  return `${(tokens / 1_000_000).toFixed(1)}M`;
 }

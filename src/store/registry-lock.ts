@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { readFile, rename, rm, stat } from 'node:fs/promises';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../errors.ts';
 import { isProcessAlive, processStartTime, processState } from '../process/liveness.ts';
-import { writePrivateFile } from './private-file.ts';
 
 /**
  * The registry's cross-process lock: proper-lockfile's atomic `mkdir` lock,
@@ -44,6 +43,8 @@ export class LockLostError extends Error {
 
 /** Tools answer within MCP clients' 60 s limit with room to spare; writes hold the lock for milliseconds. */
 export const DEFAULT_LOCK_WAIT_MS = 10_000;
+/** A runner answers nobody: under a burst of launches on a loaded machine it waits longer rather than lose a write. */
+export const RUNNER_LOCK_WAIT_MS = 120_000;
 /** A lock without an owner record (being created, or from an older version) refreshes its mtime every 5 s. */
 const OWNERLESS_STALE_MS = 10_000;
 /** How far in the future an mtime may be before the lock is impossible rather than clock jitter. */
@@ -81,7 +82,9 @@ export async function acquireLock(
         token: randomBytes(8).toString('hex'),
       };
       try {
-        await writePrivateFile(ownerFile, JSON.stringify(owner));
+        // Not fsynced, and not atomic: after a crash the lock's owner is dead anyway, and a reader that
+        // finds a half-written record judges the lock by its age, which is fresh.
+        await writeFile(ownerFile, JSON.stringify(owner), { mode: 0o600 });
       } catch (error) {
         await release().catch(() => {});
         throw error;

@@ -34,7 +34,13 @@ const input = strictInput({
   prompt: promptField.describe('The task for Codex'),
   cwd: z.string(typeError('cwd must be a string: an absolute directory path.')).optional().describe('Absolute working directory (default: the server default)'),
   label: z.string(typeError('label must be a string.')).max(80, { error: 'label must be at most 80 characters.' }).optional(),
-  model: z.string(typeError('model must be a string such as "gpt-5.5".')).min(1, { error: 'model must not be empty; omit it to use Codex\'s default.' }).max(200, { error: 'model must be at most 200 characters.' }).optional(),
+  model: z
+    .string(typeError('model must be a string such as "gpt-5.5".'))
+    .min(1, { error: 'model must not be empty; omit it to use Codex\'s default.' })
+    .max(200, { error: 'model must be at most 200 characters.' })
+    // Codex's argument parser would take "-…" as a flag and fail the run; refuse it here, in words.
+    .refine((v) => !v.startsWith('-'), { error: 'model must be a model name such as "gpt-5.5", not something starting with "-".' })
+    .optional(),
   reasoningEffort: z.enum(REASONING_EFFORTS, { error: `reasoningEffort must be one of ${REASONING_EFFORTS.join(', ')}.` }).optional(),
   sandbox: z.enum(SANDBOXES, { error: `sandbox must be one of ${SANDBOXES.join(', ')}.` }).optional().describe('Default workspace-write'),
   timeoutSeconds: timeoutField.optional().describe('Stop Codex after this long (default 7200)'),
