@@ -13,6 +13,8 @@ export interface TurnEnding {
   stopSignal: string | null;
   stderrTail: string;
   resultChars: number | null;
+  /** Set when the stored answer is cut (disk full): how much of the resultChars was kept. */
+  resultStoredChars: number | null;
   /** Set when the runner stopped Codex because the turn's usage passed its maxTokens budget. */
   overBudget: { used: number; budget: number } | null;
 }
@@ -24,7 +26,7 @@ export interface TurnEnding {
  */
 export function decideOutcome(ending: TurnEnding): Outcome {
   const { progress, exit } = ending;
-  const base = { exitCode: exit.exitCode, resultChars: ending.resultChars };
+  const base = { exitCode: exit.exitCode, resultChars: ending.resultChars, resultStoredChars: ending.resultStoredChars };
   if (ending.cancelReason !== null) {
     return { ...base, status: 'cancelled', error: `Cancelled: ${ending.cancelReason}`, errorKind: 'cancelled' };
   }

@@ -25,6 +25,8 @@ export const statusViewSchema = z.object({
   error: z.string().nullable(),
   errorKind: z.enum(ERROR_KINDS).nullable(),
   resetsAt: z.string().nullable(),
+  /** The latest error Codex reported during the turn (e.g. a reconnect notice); left out when there is none. */
+  lastError: z.string().optional(),
   /** Length of the final answer once the turn ended: whether codex_result will need paging. */
   resultChars: z.number().nullable(),
   /** The latest delivery attempts; left out of listings, which must stay small for MCP clients. */
@@ -60,6 +62,7 @@ export function toStatusView(session: Session, now: number, queuePosition: numbe
     error: turn.error,
     errorKind: turn.errorKind,
     resetsAt: turn.resetsAt,
+    ...(turn.lastError ? { lastError: turn.lastError } : {}),
     resultChars: turn.resultChars,
     ...(brief ? {} : { notifications: session.notifications.slice(-10) }),
     notifyWarning: session.notifyWarning,

@@ -79,6 +79,10 @@ export const turnSchema = z.object({
   resultChars: z.number().nullable(),
   /** For usage-limit failures: when Codex said the limit resets. */
   resetsAt: z.string().nullable().default(null),
+  /** The latest error Codex reported while the turn ran (e.g. a `Reconnecting... 3/5` notice). */
+  lastError: z.string().nullable().default(null),
+  /** Set when the stored answer is shorter than the one Codex gave (resultChars): only this many characters were kept. */
+  resultStoredChars: z.number().nullable().default(null),
 });
 export type Turn = z.infer<typeof turnSchema>;
 
@@ -159,6 +163,8 @@ export function newTurn(
     cancel: null,
     resultChars: null,
     resetsAt: null,
+    lastError: null,
+    resultStoredChars: null,
   };
 }
 

@@ -10,6 +10,7 @@ const ending = (overrides: Partial<Omit<TurnEnding, 'progress'>> & { progress?: 
   stopSignal: null,
   stderrTail: '',
   resultChars: null,
+  resultStoredChars: null,
   overBudget: null,
   ...overrides,
   progress: { ...initialProgress('t'), ...overrides.progress },
