@@ -27,13 +27,14 @@ export async function checkStoredAnswer(
   turn: number,
   progress: Progress | null,
   log: (message: string) => void,
+  write: (file: string, text: string) => Promise<void> = writePrivateFile,
 ): Promise<StoredAnswer> {
   const stored = await readTurnText(paths, sessionId, turn);
   const whole = progress?.completed ? progress.lastMessage : null;
   if (whole === null || stored === whole) return { text: stored, fullChars: stored?.length ?? null, storedChars: null };
   log(`the stored answer (${stored?.length ?? 0} characters) differs from Codex's last message (${whole.length}); writing it again`);
   try {
-    await writePrivateFile(paths.turnFile(sessionId, turn, 'last-message.txt'), whole);
+    await write(paths.turnFile(sessionId, turn, 'last-message.txt'), whole);
   } catch (error) {
     log(`could not store the answer: ${errorMessage(error)}`);
   }

@@ -66,7 +66,7 @@ export class CappedLog {
       this.#tailSize -= drop;
       this.#cutBytes += drop;
     }
-    this.#timer ??= setTimeout(() => this.flush(), this.#options.flushMs);
+    this.#timer ??= setTimeout(() => this.flush(), this.#options.flushMs).unref();
   }
 
   /** Writes the marker and the kept tail after the head. */

@@ -27,6 +27,8 @@ const output = z.object({
   offset: z.number(),
   nextOffset: z.number().nullable(),
   totalChars: z.number(),
+  /** Set when only part of the answer could be stored (totalChars of it): the length of the whole answer. */
+  fullChars: z.number().nullable(),
   filesChanged: z.array(z.string()),
   commands: z.array(commandRecordSchema),
   usage: z.object({ inputTokens: z.number(), cachedInputTokens: z.number(), outputTokens: z.number() }),
@@ -64,6 +66,7 @@ export const resultTool = defineTool({
       offset,
       nextOffset: end < full.length ? end : null,
       totalChars: full.length,
+      fullChars: turn.resultStoredChars !== null ? turn.resultChars : null,
       filesChanged: turn.filesChanged,
       commands: turn.commands,
       usage: turn.usage,
@@ -74,7 +77,7 @@ export const resultTool = defineTool({
   summary: (out) => {
     const head = out.done ? `Turn ${out.turn} ${out.status}.` : `Turn ${out.turn} still ${out.status}; latest message so far:`;
     const more = out.nextOffset !== null ? `\n[${out.totalChars - out.nextOffset} more characters: call again with offset ${out.nextOffset}]` : '';
-    const error = out.error ? `\nError: ${out.error}` : '';
+    const error = `${out.error ? `\nError: ${out.error}` : ''}${out.fullChars !== null ? `\n[The answer is incomplete: only ${out.totalChars} of ${out.fullChars} characters could be stored.]` : ''}`;
     return `${head}${error}\n${out.text}${more}`;
   },
 });
