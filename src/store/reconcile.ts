@@ -1,4 +1,5 @@
 import { isProcessAlive, killOrphanedGroup } from '../runner/process-group.ts';
+import { killTurnLeftovers, turnMarker } from '../runner/process-tree.ts';
 import { activeSessions } from './queries.ts';
 import type { Registry } from './registry.ts';
 import { latestTurn, type Session, type Turn } from './session.ts';
@@ -28,6 +29,8 @@ export async function reconcile(registry: Registry, onInterrupted?: OnInterrupte
       const session = data.sessions[sessionId]!;
       const record = session.turns[turn - 1]!;
       if (record.runner) killOrphanedGroup(record.runner.pid);
+      // Commands that left the group (their own session, double forks) still carry the turn's marker.
+      if (record.runner) killTurnLeftovers(turnMarker(sessionId, turn));
       const ended = finishTurn(
         record,
         {

@@ -55,4 +55,15 @@ describe('every process a turn started ends with it', { concurrency: 1 }, () => 
     assert.equal((await shared.client.ok('codex_result', { sessionId: launched.sessionId })).text, 'done');
     await waitUntil(() => processesWith(holder).length === 0, 5000, 'the stdout holder to be gone');
   });
+
+  test('kill -9 of the runner under danger-full-access: the next look at the registry reaps what detached itself', async () => {
+    const sleep = 'sleep 3131';
+    // The answer waits a minute, so the runner is killed while the detached sleep is the turn's only command.
+    const launched = await shared.client.ok('codex_launch', { prompt: `@run setsid -f ${sleep} </dev/null >/dev/null 2>&1\n@sleep 60000`, sandbox: 'danger-full-access' });
+    await waitUntil(() => processesWith(sleep).length > 0, 30_000, 'the command to start');
+    const record = await readSessionRecord(shared.world.stateDir, launched.sessionId);
+    process.kill(record.turns[0].runner.pid, 'SIGKILL');
+    await waitUntil(async () => (await shared.client.ok('codex_status', { sessionId: launched.sessionId })).status === 'interrupted', 10_000, 'the turn to be interrupted');
+    await waitUntil(() => processesWith(sleep).length === 0, 5000, `${sleep} to be gone after the runner died`);
+  });
 });
