@@ -29,6 +29,8 @@ export const statusViewSchema = z.object({
   lastError: z.string().optional(),
   /** Length of the final answer once the turn ended: whether codex_result will need paging. */
   resultChars: z.number().nullable(),
+  /** Only when the stored answer was cut (disk full): how many of the resultChars codex_result can serve. */
+  resultStoredChars: z.number().optional(),
   /** The latest delivery attempts; left out of listings, which must stay small for MCP clients. */
   notifications: z.array(notificationRecordSchema).optional(),
   notifyWarning: z.string().nullable(),
@@ -64,6 +66,7 @@ export function toStatusView(session: Session, now: number, queuePosition: numbe
     resetsAt: turn.resetsAt,
     ...(turn.lastError ? { lastError: turn.lastError } : {}),
     resultChars: turn.resultChars,
+    ...(turn.resultStoredChars !== null ? { resultStoredChars: turn.resultStoredChars } : {}),
     ...(brief ? {} : { notifications: session.notifications.slice(-10) }),
     notifyWarning: session.notifyWarning,
   };

@@ -72,3 +72,13 @@ test('a turn stopped over its token budget fails as budget', () => {
   assert.equal(outcome.errorKind, 'budget');
   assert.match(outcome.error ?? '', /240 tokens.*budget of 100/);
 });
+
+test('a cut stored answer is recorded on the turn with the length of the whole one', async () => {
+  const { finishTurn } = await import('../../src/store/transitions.ts');
+  const { newTurn } = await import('../../src/store/session.ts');
+  const outcome = decideOutcome(ending({ progress: { completed: true }, resultChars: 1_500_000, resultStoredChars: 90_112 }));
+  assert.equal(outcome.status, 'succeeded');
+  const turn = { ...newTurn(1, 'now', { timeoutSeconds: 60, heartbeatSeconds: 0, heartbeatStyle: 'new', maxTokens: null, notify: null }), status: 'running' as const };
+  assert.ok(finishTurn(turn, outcome, 'later'));
+  assert.deepEqual([turn.resultChars, turn.resultStoredChars], [1_500_000, 90_112]);
+});
