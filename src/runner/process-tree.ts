@@ -49,7 +49,11 @@ export class TurnProcesses {
       .map((pid) => processStat(pid))
       .filter((stat): stat is ProcessStat => stat !== undefined && !stat.zombie);
     const children = new Map<number, ProcessStat[]>();
-    for (const stat of stats) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), stat]);
+    for (const stat of stats) {
+      const siblings = children.get(stat.ppid);
+      if (siblings) siblings.push(stat);
+      else children.set(stat.ppid, [stat]);
+    }
     const queue = [this.#root];
     while (queue.length > 0) {
       for (const child of children.get(queue.pop()!) ?? []) {
