@@ -9,6 +9,11 @@ export interface CappedLogOptions {
   marker: (cutBytes: number) => string;
   /** How often the kept tail is rewritten to the file while the stream runs. */
   flushMs?: number;
+  /**
+   * Every write is one whole line (JSONL): cut only between writes, so the file stays
+   * valid line by line. The latest line is always kept, even when longer than tailBytes.
+   */
+  wholeLines?: boolean;
   log?: (message: string) => void;
 }
 
@@ -24,6 +29,7 @@ export class CappedLog {
   readonly #fd: number;
   readonly #options: Required<Omit<CappedLogOptions, 'log'>> & { log: (message: string) => void };
   #headEnd: number;
+  #headOpen = true;
   #tail: Buffer[] = [];
   #tailSize = 0;
   #cutBytes = 0;
@@ -34,7 +40,7 @@ export class CappedLog {
   constructor(file: string, options: CappedLogOptions) {
     // Not O_APPEND: Linux appends every positional write of an O_APPEND file, and the tail is rewritten in place.
     this.#fd = openSync(file, constants.O_RDWR | constants.O_CREAT, 0o600);
-    this.#options = { flushMs: 1000, log: () => {}, ...options };
+    this.#options = { flushMs: 1000, wholeLines: false, log: () => {}, ...options };
     // Whatever the file already holds counts as head already written.
     this.#headEnd = fstatSync(this.#fd).size;
   }
@@ -48,19 +54,20 @@ export class CappedLog {
     if (this.#closed) return;
     let buffer = typeof data === 'string' ? Buffer.from(data) : data;
     const headRoom = this.#options.headBytes - this.#headEnd;
-    if (headRoom > 0 && this.#tailSize === 0) {
-      const take = Math.min(headRoom, buffer.length);
+    if (this.#headOpen && headRoom > 0) {
+      const take = this.#options.wholeLines && buffer.length > headRoom ? 0 : Math.min(headRoom, buffer.length);
       this.#writeAt(buffer.subarray(0, take), this.#headEnd);
       this.#headEnd += take;
       buffer = buffer.subarray(take);
     }
     if (buffer.length === 0) return;
+    this.#headOpen = false;
     this.#tail.push(buffer);
     this.#tailSize += buffer.length;
-    while (this.#tailSize > this.#options.tailBytes) {
+    while (this.#tailSize > this.#options.tailBytes && !(this.#options.wholeLines && this.#tail.length === 1)) {
       const first = this.#tail[0]!;
       const excess = this.#tailSize - this.#options.tailBytes;
-      const drop = Math.min(excess, first.length);
+      const drop = this.#options.wholeLines ? first.length : Math.min(excess, first.length);
       if (drop === first.length) this.#tail.shift();
       else this.#tail[0] = first.subarray(drop);
       this.#tailSize -= drop;

@@ -102,7 +102,7 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
     await writePrivateFile(file('last-message.txt'), '');
     // A cancel that arrived while we were getting ready must not start Codex after all.
     if (stopSignal !== null) throw new Error(`stopped by ${stopSignal} before Codex started`);
-    events = new CappedLog(file('events.jsonl'), { ...EVENTS_CAP, marker: (bytes) => `\n${JSON.stringify({ type: 'codex-delegate.cut', bytes, note: CUT_NOTE })}\n`, log });
+    events = new CappedLog(file('events.jsonl'), { ...EVENTS_CAP, wholeLines: true, marker: (bytes) => `${JSON.stringify({ type: 'codex-delegate.cut', bytes, note: CUT_NOTE })}\n`, log });
     stderr = new CappedLog(file('stderr.log'), { ...STDERR_CAP, marker: (bytes) => `\n[codex-delegate: ${bytes} bytes of stderr cut here; the start and the end are kept]\n`, log });
     const stderrLog = stderr;
     const codex = startCodex({

@@ -80,3 +80,22 @@ describe('CappedLog', () => {
     assert.equal(await readFile(file, 'utf8'), 'old\nnew\n');
   });
 });
+
+describe('CappedLog of whole lines (events.jsonl)', () => {
+  test('cuts only between lines, so every line of the file stays a whole line', async () => {
+    const file = path.join(await tempDir('capped'), 'log');
+    const log = new CappedLog(file, { headBytes: 10, tailBytes: 12, marker: (bytes) => `{"cut":${bytes}}\n`, wholeLines: true, flushMs: 10_000 });
+    for (const line of ['aaaa', 'bbbb', 'cccc', 'dddd', 'eeee', 'ffff']) log.write(`${line}\n`);
+    log.close();
+    assert.equal(await readFile(file, 'utf8'), 'aaaa\nbbbb\n{"cut":10}\neeee\nffff\n');
+  });
+
+  test('the latest line is kept even when longer than the tail', async () => {
+    const file = path.join(await tempDir('capped'), 'log');
+    const log = new CappedLog(file, { headBytes: 3, tailBytes: 4, marker: (bytes) => `[${bytes}]\n`, wholeLines: true });
+    log.write('first line\n');
+    log.write('second line\n');
+    log.close();
+    assert.equal(await readFile(file, 'utf8'), '[11]\nsecond line\n');
+  });
+});
