@@ -38,6 +38,7 @@ const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 /** What is kept of a turn's raw events and of Codex's stderr, whatever Codex prints: the start and the latest. */
 const EVENTS_CAP = { headBytes: 8 * 1024 * 1024, tailBytes: 2 * 1024 * 1024 };
 const STDERR_CAP = { headBytes: 256 * 1024, tailBytes: 256 * 1024 };
+const LOGGED_BAD_LINES = 20;
 const CUT_NOTE = 'events were left out here to bound the file; progress still counted them';
 
 /**
@@ -86,6 +87,7 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
   // An agent message too long to parse came after the last one we read: the answer is not known here.
   let answerUnread = false;
   let exit: CodexExit;
+  let badLines = 0;
   const writer = new ProgressWriter(registry, { sessionId, turn: turnNo, messageFile: file('message.txt') }, log);
   const marker = turnMarker(sessionId, turnNo);
   const processes = new TurnProcesses(marker);
@@ -122,18 +124,23 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
       onStderr: (chunk) => stderrLog.write(chunk),
     });
     processes.watch();
+    // runner.log is not capped: say what was wrong with the first stdout lines, then only count.
+    const logLine = (message: string) => {
+      badLines += 1;
+      if (badLines <= LOGGED_BAD_LINES) log(message);
+    };
     log(`codex started (pid ${codex.pid}) for ${sessionId} turn ${turnNo}`);
     for await (const line of codex.lines) {
       if (line.kind === 'cut') {
         events.write(`${JSON.stringify({ type: 'codex-delegate.line_cut', bytes: line.bytes, head: line.head.slice(0, 300) })}\n`);
-        log(`a stdout line of ${line.bytes} bytes was too long to read and was left out: ${line.head.slice(0, 120)}`);
+        logLine(`a stdout line of ${line.bytes} bytes was too long to read and was left out: ${line.head.slice(0, 120)}`);
         if (/"type"\s*:\s*"agent_message"/.test(line.head)) answerUnread = true;
         continue;
       }
       events.write(`${line.text}\n`);
       const parsed = parseEventLine(line.text);
       if (!parsed.ok) {
-        log(`ignored stdout line: ${parsed.reason}`);
+        logLine(`ignored stdout line: ${parsed.reason}`);
         continue;
       }
       const next = foldEvent(progress, parsed.event);
@@ -150,6 +157,7 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
     }
     exit = await codex.exited;
     await codex.stderrDone;
+    if (badLines > LOGGED_BAD_LINES) log(`${badLines} stdout lines were not events (the first ${LOGGED_BAD_LINES} are logged above)`);
   } catch (error) {
     exit = { exitCode: null, signal: null, spawnError: errorMessage(error) };
   } finally {

@@ -113,6 +113,36 @@ describe('whatever Codex prints, the runner keeps a bounded amount', { concurren
   });
 });
 
+describe('what the runner logs about Codex stdout is bounded too', { concurrency: 1 }, () => {
+  test('200,000 lines that are not events: the turn goes on and runner.log stays small', async () => {
+    // A stand-in for Codex, acceptable here only because this tests the runner's parsing of
+    // stdout, not Codex: it prints garbage, then the events of a normal turn.
+    const world = await createWorld();
+    const fake = path.join(world.root, 'codex-printing-garbage');
+    const events = [
+      { type: 'thread.started', thread_id: '00000000-0000-0000-0000-000000000000' },
+      { type: 'turn.started' },
+      { type: 'item.completed', item: { id: 'item_0', type: 'agent_message', text: 'after the garbage' } },
+      { type: 'turn.completed', usage: { input_tokens: 1, cached_input_tokens: 0, output_tokens: 1 } },
+    ].map((event) => JSON.stringify(event));
+    await writeFile(fake, `#!/bin/sh\ncat > /dev/null\nyes 'this is not an event' | head -n 200000\nprintf '%s\\n' '${events.join("' '")}'\n`);
+    await chmod(fake, 0o755);
+    const client = await startClient({ ...world.env, CODEX_BIN: fake });
+    try {
+      const launched = await client.ok('codex_launch', { prompt: 'anything', sandbox: 'read-only' });
+      const status = await client.waitFor(launched.sessionId, isFinished, 60_000);
+      assert.equal(status.status, 'succeeded', status.error);
+      assert.equal((await client.ok('codex_result', { sessionId: launched.sessionId })).text, 'after the garbage');
+      const runnerLog = await readFile(path.join(world.stateDir, 'sessions', launched.sessionId, 'turn-1.runner.log'), 'utf8');
+      assert.ok(runnerLog.length < 16 * 1024, `runner.log is ${runnerLog.length} bytes`);
+      assert.match(runnerLog, /200000 stdout lines were not events/);
+    } finally {
+      await client.close();
+      await world.close();
+    }
+  });
+});
+
 describe('a cut answer says it is cut', { concurrency: 1 }, () => {
   // A full disk for Codex, emulated by a file size limit (RLIMIT_FSIZE) on Codex alone: its
   // writes past it fail with EFBIG as they would with ENOSPC. The wrapper runs the real Codex
