@@ -31,7 +31,9 @@ export function decideOutcome(ending: TurnEnding): Outcome {
     return { ...base, status: 'cancelled', error: `Cancelled: ${ending.cancelReason}`, errorKind: 'cancelled' };
   }
   if (ending.timedOutAfterSeconds !== null) {
-    const error = `Timed out after ${ending.timedOutAfterSeconds} s; Codex was stopped. Resume the session or launch again with a larger timeoutSeconds.`;
+    // A Codex that could not reach its model times out too: say so, or the timeout looks like slow work.
+    const stuck = progress.lastErrorEvent ? ` Codex's last error: ${progress.lastErrorEvent}` : '';
+    const error = `Timed out after ${ending.timedOutAfterSeconds} s; Codex was stopped. Resume the session or launch again with a larger timeoutSeconds.${stuck}`;
     return { ...base, status: 'timed_out', error, errorKind: 'timeout' };
   }
   if (ending.overBudget !== null) {

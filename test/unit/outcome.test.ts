@@ -82,3 +82,10 @@ test('a cut stored answer is recorded on the turn with the length of the whole o
   assert.ok(finishTurn(turn, outcome, 'later'));
   assert.deepEqual([turn.resultChars, turn.resultStoredChars], [1_500_000, 90_112]);
 });
+
+test('a timeout while Codex kept reconnecting says what it was stuck on', () => {
+  const message = 'Reconnecting... waiting for network (Connection failed: error sending request)';
+  const outcome = decideOutcome(ending({ exit: { exitCode: null, signal: 'SIGTERM', spawnError: null }, timedOutAfterSeconds: 600, progress: { lastErrorEvent: message } }));
+  assert.equal(outcome.status, 'timed_out');
+  assert.match(outcome.error ?? '', /Timed out after 600 s.*Codex's last error: Reconnecting\.\.\. waiting for network/);
+});
