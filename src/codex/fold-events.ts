@@ -15,8 +15,10 @@ export interface Progress {
   completed: boolean;
   /** The message of `turn.failed`: Codex says the turn failed. */
   failure: string | null;
-  /** The latest `error` event; often a retry notice, so never an outcome by itself. */
+  /** The latest `error` event or error item; often a retry notice, so never an outcome by itself. */
   lastError: string | null;
+  /** The latest top-level `error` event (a retry notice, or the failure about to be reported), shown in status. */
+  lastErrorEvent: string | null;
 }
 
 export const MAX_COMMANDS = 50;
@@ -34,6 +36,7 @@ export function initialProgress(threadId: string | null = null): Progress {
     completed: false,
     failure: null,
     lastError: null,
+    lastErrorEvent: null,
   };
 }
 
@@ -53,8 +56,16 @@ export function foldEvent(progress: Progress, event: CodexEvent): Progress {
     }
     case 'turn.failed':
       return { ...progress, failure: event.error.message, activity: 'failed' };
-    case 'error':
-      return { ...progress, lastError: event.message, counters: bump(progress.counters, 'errors', 1) };
+    case 'error': {
+      const retry = reconnecting(event.message);
+      return {
+        ...progress,
+        activity: retry ?? progress.activity,
+        lastError: event.message,
+        lastErrorEvent: event.message,
+        counters: bump(progress.counters, 'errors', 1),
+      };
+    }
     case 'item.started':
     case 'item.updated':
       return { ...progress, activity: activityOf(event.item, false) ?? progress.activity };
@@ -63,6 +74,31 @@ export function foldEvent(progress: Progress, event: CodexEvent): Progress {
     case 'unknown':
       return progress;
   }
+}
+
+/**
+ * Whether an event shows Codex getting on with the turn. Error events are not:
+ * a Codex that cannot reach its model repeats `Reconnecting…` for minutes, and
+ * counting those would make a stuck run look alive.
+ */
+export function showsProgress(event: CodexEvent): boolean {
+  if (event.type === 'error') return false;
+  if ((event.type === 'item.started' || event.type === 'item.completed' || event.type === 'item.updated') && event.item.type === 'error') return false;
+  return true;
+}
+
+/**
+ * `reconnecting (3/5): <reason>` for Codex's retry notices, undefined for other
+ * errors. Codex 0.171 says `Reconnecting... 3/5 (<reason>)` when a request fails
+ * and it tries again, and `Reconnecting... waiting for network (<reason>)` while
+ * offline. Codex gives these no code of their own, so the text is all there is.
+ */
+export function reconnecting(message: string): string | undefined {
+  const match = /^Reconnecting\.{3}\s*(?:(\d+\/\d+)|(waiting for network))?\s*(?:\((.*)\))?\s*$/s.exec(message.trim());
+  if (!match) return undefined;
+  const [, attempt, waiting, reason] = match;
+  const what = attempt ?? waiting;
+  return `reconnecting${what ? ` (${what})` : ''}${reason ? `: ${shorten(reason, 120)}` : ''}`;
 }
 
 function completeItem(progress: Progress, item: ThreadItem): Progress {

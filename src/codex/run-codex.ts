@@ -1,5 +1,6 @@
-import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { execa } from 'execa';
+import { BoundedLineSplitter, type StdoutLine } from './line-splitter.ts';
 
 export interface CodexExit {
   exitCode: number | null;
@@ -10,9 +11,11 @@ export interface CodexExit {
 
 export interface CodexProcess {
   pid: number | undefined;
-  /** stdout, one line at a time as it arrives; partial last lines included. */
-  lines: AsyncIterable<string>;
+  /** stdout, one line at a time as it arrives (partial last line included); over-long lines come as `cut`. */
+  lines: AsyncIterable<StdoutLine>;
   exited: Promise<CodexExit>;
+  /** Settles once stderr has been drained to its end (or given up on, see OUTPUT_GRACE_MS). */
+  stderrDone: Promise<void>;
 }
 
 export interface StartCodexOptions {
@@ -21,15 +24,25 @@ export interface StartCodexOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   prompt: string;
-  /** A file (already created 0600) that Codex's stderr is drained into continuously, so a full pipe never blocks it. */
-  stderrFile: string;
+  /** Receives stderr as it comes, so a full pipe never blocks Codex; the sink bounds what it keeps. */
+  onStderr: (chunk: Buffer) => void;
 }
+
+/** The longest stdout line kept whole: a 1.5M-character answer fits, a 200 MB one does not. */
+export const MAX_LINE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * After Codex exits, how long its pipes may still deliver what it wrote. A
+ * process Codex started may hold a copy of them open forever; the turn ends
+ * when Codex does, not when every holder lets go.
+ */
+const OUTPUT_GRACE_MS = 1000;
 
 /**
  * Starts `codex exec`. The prompt is written to stdin and stdin closed (Codex
  * reads a piped stdin to EOF before it starts). Codex stays in the caller's
- * process group, so a signal to the group reaches it and its unsandboxed children
- * (sandboxed commands run under bubblewrap in their own session and die with Codex).
+ * process group, so a signal to the group reaches it and its direct children;
+ * the commands it runs leave the group (see runner/process-tree.ts).
  */
 export function startCodex(options: StartCodexOptions): CodexProcess {
   const child = execa(options.bin, options.args, {
@@ -38,21 +51,51 @@ export function startCodex(options: StartCodexOptions): CodexProcess {
     extendEnv: false,
     input: options.prompt,
     stdout: 'pipe',
-    stderr: { file: options.stderrFile, append: true },
+    stderr: 'pipe',
     buffer: false,
     reject: false,
     cleanup: false,
     windowsHide: true,
     forceKillAfterDelay: false,
   });
-  const exited = child.then(
-    (result) => ({
-      exitCode: result.exitCode ?? null,
-      signal: result.signal ?? null,
-      spawnError: result.failed && result.exitCode === undefined && !result.signal ? (result.shortMessage ?? 'Codex could not be started.') : null,
-    }),
-    (error: Error) => ({ exitCode: null, signal: null, spawnError: error.message }),
-  );
-  const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
-  return { pid: child.pid, lines, exited };
+  // The 'exit' event, not execa's promise: that one also waits for the end of stdout and
+  // stderr, which a leftover process holding them can postpone forever.
+  const exited = new Promise<CodexExit>((resolve) => {
+    child.nodeChildProcess.once('exit', (code, signal) => resolve({ exitCode: code, signal, spawnError: null }));
+    child.then(
+      (result) => {
+        const failedToStart = result.failed && result.exitCode === undefined && !result.signal;
+        if (failedToStart) resolve({ exitCode: null, signal: null, spawnError: result.shortMessage ?? 'Codex could not be started.' });
+      },
+      (error: Error) => resolve({ exitCode: null, signal: null, spawnError: error.message }),
+    );
+  });
+  void exited.then(() => {
+    setTimeout(() => {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    }, OUTPUT_GRACE_MS).unref();
+  });
+  const stderrDone = drain(child.stderr, options.onStderr);
+  return { pid: child.pid, lines: readLines(child.stdout), exited, stderrDone };
+}
+
+async function* readLines(stdout: Readable | null): AsyncGenerator<StdoutLine> {
+  if (!stdout) return;
+  const splitter = new BoundedLineSplitter(MAX_LINE_BYTES);
+  try {
+    for await (const chunk of stdout) yield* splitter.push(chunk as Buffer);
+  } catch {
+    // Destroyed after the grace (a leftover holds the pipe) or a read error: what came is all there is.
+  }
+  yield* splitter.end();
+}
+
+function drain(stream: Readable | null, onData: (chunk: Buffer) => void): Promise<void> {
+  if (!stream) return Promise.resolve();
+  stream.on('data', onData);
+  return new Promise((resolve) => {
+    stream.once('close', resolve);
+    stream.once('error', () => resolve());
+  });
 }

@@ -13,6 +13,8 @@ export interface TurnEnding {
   stopSignal: string | null;
   stderrTail: string;
   resultChars: number | null;
+  /** Set when the stored answer is cut (disk full): how much of the resultChars was kept. */
+  resultStoredChars: number | null;
   /** Set when the runner stopped Codex because the turn's usage passed its maxTokens budget. */
   overBudget: { used: number; budget: number } | null;
 }
@@ -24,12 +26,14 @@ export interface TurnEnding {
  */
 export function decideOutcome(ending: TurnEnding): Outcome {
   const { progress, exit } = ending;
-  const base = { exitCode: exit.exitCode, resultChars: ending.resultChars };
+  const base = { exitCode: exit.exitCode, resultChars: ending.resultChars, resultStoredChars: ending.resultStoredChars };
   if (ending.cancelReason !== null) {
     return { ...base, status: 'cancelled', error: `Cancelled: ${ending.cancelReason}`, errorKind: 'cancelled' };
   }
   if (ending.timedOutAfterSeconds !== null) {
-    const error = `Timed out after ${ending.timedOutAfterSeconds} s; Codex was stopped. Resume the session or launch again with a larger timeoutSeconds.`;
+    // A Codex that could not reach its model times out too: say so, or the timeout looks like slow work.
+    const stuck = progress.lastErrorEvent ? ` Codex's last error: ${progress.lastErrorEvent}` : '';
+    const error = `Timed out after ${ending.timedOutAfterSeconds} s; Codex was stopped. Resume the session or launch again with a larger timeoutSeconds.${stuck}`;
     return { ...base, status: 'timed_out', error, errorKind: 'timeout' };
   }
   if (ending.overBudget !== null) {

@@ -12,6 +12,35 @@ export function processStartTime(pid: number): string | null {
   return fields?.[19] ?? null;
 }
 
+/** Where a process sits in the tree, from /proc/<pid>/stat; undefined when it is gone or unreadable. */
+export interface ProcessStat {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  startTime: string;
+  zombie: boolean;
+}
+
+export function processStat(pid: number): ProcessStat | undefined {
+  const fields = statFields(pid);
+  const startTime = fields?.[19];
+  if (!fields || startTime === undefined) return undefined;
+  // After the command name: state, ppid, pgrp, session, …, starttime (the 20th).
+  return { pid, ppid: Number(fields[1]), pgid: Number(fields[2]), sid: Number(fields[3]), startTime, zombie: fields[0] === 'Z' };
+}
+
+/** Every pid in /proc (Linux); empty elsewhere. */
+export function allPids(): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** True when `pid` runs and, if a start time was recorded, is still the same process. */
 export function isProcessAlive(pid: number, startTime: string | null): boolean {
   try {
@@ -26,18 +55,11 @@ export function isProcessAlive(pid: number, startTime: string | null): boolean {
 
 /** Pids whose process group is `pgid` (Linux only; empty elsewhere). */
 export function groupMembers(pgid: number): number[] {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return [];
-  }
   const members: number[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const fields = statFields(Number(entry));
-    // fields[0] is the state; fields[2] is the process group id. Zombies hold nothing and are skipped.
-    if (fields && fields[0] !== 'Z' && Number(fields[2]) === pgid) members.push(Number(entry));
+  for (const pid of allPids()) {
+    const stat = processStat(pid);
+    // Zombies hold nothing and are skipped.
+    if (stat && !stat.zombie && stat.pgid === pgid) members.push(pid);
   }
   return members;
 }

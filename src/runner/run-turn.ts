@@ -1,9 +1,8 @@
-import { createWriteStream } from 'node:fs';
-import { chmod, open } from 'node:fs/promises';
+import { chmod } from 'node:fs/promises';
 import { writePrivateFile } from '../store/private-file.ts';
 import { buildCodexArgs, buildCodexEnv } from '../codex/command.ts';
 import { parseEventLine } from '../codex/events.ts';
-import { foldEvent, initialProgress, type Progress } from '../codex/fold-events.ts';
+import { foldEvent, initialProgress, showsProgress, type Progress } from '../codex/fold-events.ts';
 import { locateCodex } from '../codex/locate.ts';
 import { startCodex, type CodexExit } from '../codex/run-codex.ts';
 import type { Config } from '../config.ts';
@@ -13,15 +12,17 @@ import type { Registry } from '../store/registry.ts';
 import type { Session, Turn } from '../store/session.ts';
 import { findTurn, finishTurn, type Outcome } from '../store/transitions.ts';
 import { readTail } from '../store/read-tail.ts';
-import { readTurnText } from '../store/turn-text.ts';
 import { readTurnPrompt } from '../store/turn-input.ts';
 import { assertSandboxAllowed } from '../sandbox-gate.ts';
 import type { Notifier } from '../notify/notifier.ts';
 import { deliverDue, drain } from '../notify/outbox.ts';
 import { startHeartbeat } from './heartbeat.ts';
+import { checkStoredAnswer } from './answer-check.ts';
+import { CappedLog } from './capped-log.ts';
 import { decideOutcome } from './outcome.ts';
 import { processStartTime, reapGroup, signalGroup } from './process-group.ts';
 import { ProgressWriter } from './progress-writer.ts';
+import { TURN_VARIABLE, TurnProcesses, turnMarker } from './process-tree.ts';
 
 export interface RunnerDeps {
   config: Config;
@@ -32,6 +33,12 @@ export interface RunnerDeps {
 }
 
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+/** What is kept of a turn's raw events and of Codex's stderr, whatever Codex prints: the start and the latest. */
+const EVENTS_CAP = { headBytes: 8 * 1024 * 1024, tailBytes: 2 * 1024 * 1024 };
+const STDERR_CAP = { headBytes: 256 * 1024, tailBytes: 256 * 1024 };
+const LOGGED_BAD_LINES = 20;
+const CUT_NOTE = 'events were left out here to bound the file; progress still counted them';
 
 /**
  * Owns one turn from start to a terminal state: claims it in the registry,
@@ -74,8 +81,17 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
 
   let heartbeatSettled: Promise<void> = Promise.resolve();
   let progress: Progress = initialProgress(session.threadId);
+  // Only events that show Codex working move lastEventAt: retry notices do not, so a stuck run looks stuck.
+  let lastEventAt: string | null = null;
+  // An agent message too long to parse came after the last one we read: the answer is not known here.
+  let answerUnread = false;
   let exit: CodexExit;
+  let badLines = 0;
   const writer = new ProgressWriter(registry, { sessionId, turn: turnNo, messageFile: file('message.txt') }, log);
+  const marker = turnMarker(sessionId, turnNo);
+  const processes = new TurnProcesses(marker);
+  let events: CappedLog | undefined;
+  let stderr: CappedLog | undefined;
   const timeout = setTimeout(() => {
     timedOut = true;
     terminate();
@@ -86,10 +102,11 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
     const prompt = await readTurnPrompt(paths, sessionId, turnNo, turn.inputId);
     // Codex's -o file is created by Codex with the umask's mode: make it ours (empty, 0600) first.
     await writePrivateFile(file('last-message.txt'), '');
-    await (await open(file('stderr.log'), 'a', 0o600)).close();
     // A cancel that arrived while we were getting ready must not start Codex after all.
     if (stopSignal !== null) throw new Error(`stopped by ${stopSignal} before Codex started`);
-    const events = createWriteStream(file('events.jsonl'), { flags: 'a', mode: 0o600 });
+    events = new CappedLog(file('events.jsonl'), { ...EVENTS_CAP, wholeLines: true, marker: (bytes) => `${JSON.stringify({ type: 'codex-delegate.cut', bytes, note: CUT_NOTE })}\n`, log });
+    stderr = new CappedLog(file('stderr.log'), { ...STDERR_CAP, marker: (bytes) => `\n[codex-delegate: ${bytes} bytes of stderr cut here; the start and the end are kept]\n`, log });
+    const stderrLog = stderr;
     const codex = startCodex({
       bin,
       args: buildCodexArgs({
@@ -101,22 +118,37 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
         resumeThreadId: turnNo > 1 ? session.threadId : null,
       }),
       cwd: session.cwd,
-      env: buildCodexEnv(deps.config.env),
+      // The marker is passed down to every command Codex runs, so the turn can find them all at its end.
+      env: { ...buildCodexEnv(deps.config.env), [TURN_VARIABLE]: marker },
       prompt,
-      stderrFile: file('stderr.log'),
+      onStderr: (chunk) => stderrLog.write(chunk),
     });
+    processes.watch();
+    // runner.log is not capped: say what was wrong with the first stdout lines, then only count.
+    const logLine = (message: string) => {
+      badLines += 1;
+      if (badLines <= LOGGED_BAD_LINES) log(message);
+    };
     log(`codex started (pid ${codex.pid}) for ${sessionId} turn ${turnNo}`);
     for await (const line of codex.lines) {
-      events.write(`${line}\n`);
-      const parsed = parseEventLine(line);
+      if (line.kind === 'cut') {
+        events.write(`${JSON.stringify({ type: 'codex-delegate.line_cut', bytes: line.bytes, head: line.head.slice(0, 300) })}\n`);
+        logLine(`a stdout line of ${line.bytes} bytes was too long to read and was left out: ${line.head.slice(0, 120)}`);
+        if (/"type"\s*:\s*"agent_message"/.test(line.head)) answerUnread = true;
+        continue;
+      }
+      events.write(`${line.text}\n`);
+      const parsed = parseEventLine(line.text);
       if (!parsed.ok) {
-        log(`ignored stdout line: ${parsed.reason}`);
+        logLine(`ignored stdout line: ${parsed.reason}`);
         continue;
       }
       const next = foldEvent(progress, parsed.event);
       const transition = next.threadId !== progress.threadId || next.completed || next.failure !== progress.failure;
+      if (next.counters.messages !== progress.counters.messages) answerUnread = false;
       progress = next;
-      writer.push(progress, new Date().toISOString(), transition);
+      if (showsProgress(parsed.event)) lastEventAt = new Date().toISOString();
+      writer.push(progress, lastEventAt, transition);
       const used = progress.usage.inputTokens + progress.usage.outputTokens;
       if (turn.maxTokens !== null && used > turn.maxTokens && overBudget === null) {
         overBudget = { used, budget: turn.maxTokens };
@@ -124,11 +156,18 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
       }
     }
     exit = await codex.exited;
-    await new Promise<void>((resolve) => events.end(resolve));
+    await codex.stderrDone;
+    if (badLines > LOGGED_BAD_LINES) log(`${badLines} stdout lines were not events (the first ${LOGGED_BAD_LINES} are logged above)`);
   } catch (error) {
     exit = { exitCode: null, signal: null, spawnError: errorMessage(error) };
   } finally {
     clearTimeout(timeout);
+    events?.close();
+    stderr?.close();
+    // Codex is gone; whatever it started goes too, wherever it went (group, session, reparented).
+    clearTimeout(killTimer);
+    const reaped = processes.reap().length + reapGroup(process.pid);
+    if (reaped > 0) log(`killed ${reaped} process(es) the turn left behind`);
     // Stops the beats now; a beat still in flight is awaited only before the final goes out,
     // so a slow gateway never delays recording the outcome.
     heartbeatSettled = stopHeartbeat();
@@ -137,7 +176,7 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
   // In case Codex replaced the file rather than writing into it.
   await chmod(file('last-message.txt'), 0o600).catch(() => {});
 
-  const resultText = await readTurnText(paths, sessionId, turnNo);
+  const answer = await checkStoredAnswer(paths, sessionId, turnNo, answerUnread ? null : progress, log);
   const outcome = decideOutcome({
     progress,
     exit,
@@ -146,8 +185,10 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
     stopSignal,
     overBudget,
     stderrTail: (await readTail(file('stderr.log'), 8192)).text,
-    resultChars: resultText?.length ?? null,
+    resultChars: answer.fullChars,
+    resultStoredChars: answer.storedChars,
   });
+  const resultText = answer.text;
   // Persist first, notify after: the outcome and its messages land in one atomic write.
   await registry.update((data) => {
     const found = findTurn(data, sessionId, turnNo);
@@ -155,10 +196,6 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
     if (found && finishTurn(found.turn, outcome, now)) notifier?.enqueueFinal(found.session, found.turn, resultText, now);
   });
   log(`turn ${turnNo} of ${sessionId} ended: ${outcome.status}${outcome.error ? ` (${outcome.error})` : ''}`);
-
-  // Codex is gone; whatever it left in our group (a login shell, a sandbox helper) goes too.
-  clearTimeout(killTimer);
-  reapGroup(process.pid);
   for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   if (notifier) {
     // One budget for all that follows, a 🚀 or 📡 still in flight included (each ends by its request deadline).

@@ -26,11 +26,15 @@ export const statusViewSchema = z.object({
   error: z.string().nullable(),
   errorKind: z.enum(ERROR_KINDS).nullable(),
   resetsAt: z.string().nullable(),
+  /** The latest error Codex reported during the turn (e.g. a reconnect notice); left out when there is none. */
+  lastError: z.string().optional(),
   /** Length of the final answer once the turn ended: whether codex_result will need paging. */
   resultChars: z.number().nullable(),
   /** Files Codex changed in this turn, and the commands that exited non-zero; left out of listings. */
   filesChanged: z.array(z.string()).optional(),
   failedCommands: z.array(commandRecordSchema).optional(),
+  /** Only when the stored answer was cut (disk full): how many of the resultChars codex_result can serve. */
+  resultStoredChars: z.number().optional(),
   /** The latest delivery attempts; left out of listings, which must stay small for MCP clients. */
   notifications: z.array(notificationRecordSchema).optional(),
   notifyWarning: z.string().nullable(),
@@ -64,7 +68,9 @@ export function toStatusView(session: Session, now: number, queuePosition: numbe
     error: turn.error,
     errorKind: turn.errorKind,
     resetsAt: turn.resetsAt,
+    ...(turn.lastError ? { lastError: turn.lastError } : {}),
     resultChars: turn.resultChars,
+    ...(turn.resultStoredChars !== null ? { resultStoredChars: turn.resultStoredChars } : {}),
     ...(brief ? {} : { filesChanged: turn.filesChanged, failedCommands: failedCommands(turn.commands), notifications: session.notifications.slice(-10) }),
     notifyWarning: session.notifyWarning,
   };

@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { isProcessAlive, killOrphanedGroup } from '../runner/process-group.ts';
+import { killTurnLeftovers, turnMarker } from '../runner/process-tree.ts';
 import { activeSessions } from './queries.ts';
 import type { Paths } from './paths.ts';
 import type { Registry } from './registry.ts';
@@ -32,6 +33,8 @@ export async function reconcile(registry: Registry, onInterrupted?: OnInterrupte
       const record = session.turns[turn - 1]!;
       if (record.runner) killOrphanedGroup(record.runner.pid);
       const log = runnerLogHead(registry.paths, sessionId, turn);
+      // Commands that left the group (their own session, double forks) still carry the turn's marker.
+      if (record.runner) killTurnLeftovers(turnMarker(sessionId, turn));
       const ended = finishTurn(
         record,
         {

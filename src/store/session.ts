@@ -81,6 +81,10 @@ export const turnSchema = z.object({
   resetsAt: z.string().nullable().default(null),
   /** Names the prompt and settings files the accepting server wrote for this turn (Paths.turnInput). */
   inputId: z.string().regex(/^[0-9a-f]{8,32}$/).nullable().default(null),
+  /** The latest error Codex reported while the turn ran (e.g. a `Reconnecting... 3/5` notice). */
+  lastError: z.string().nullable().default(null),
+  /** Set when the stored answer is shorter than the one Codex gave (resultChars): only this many characters were kept. */
+  resultStoredChars: z.number().nullable().default(null),
 });
 export type Turn = z.infer<typeof turnSchema>;
 
@@ -167,6 +171,8 @@ export function newTurn(
     resultChars: null,
     resetsAt: null,
     inputId,
+    lastError: null,
+    resultStoredChars: null,
   };
 }
 

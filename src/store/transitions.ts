@@ -15,6 +15,8 @@ export interface Outcome {
   errorKind: ErrorKind | null;
   resultChars: number | null;
   resetsAt?: string | null;
+  /** Set when the stored answer was cut: its length, while resultChars is the full answer's. */
+  resultStoredChars?: number | null;
 }
 
 export function findTurn(data: RegistryData, sessionId: string, turn: number): { session: Session; turn: Turn } | undefined {
@@ -32,6 +34,7 @@ export function applyProgress(session: Session, turn: Turn, progress: Progress, 
   turn.filesChanged = progress.filesChanged;
   turn.commands = progress.commands;
   turn.lastEventAt = lastEventAt;
+  turn.lastError = progress.lastErrorEvent;
 }
 
 /** Ends a turn. Returns false (and changes nothing) when it had already ended. */
@@ -43,6 +46,7 @@ export function finishTurn(turn: Turn, outcome: Outcome, now: string): boolean {
   turn.errorKind = outcome.errorKind;
   turn.resultChars = outcome.resultChars;
   turn.resetsAt = outcome.resetsAt ?? null;
+  turn.resultStoredChars = outcome.resultStoredChars ?? null;
   turn.endedAt = now;
   turn.activity = outcome.status === 'succeeded' ? 'done' : outcome.status.replace('_', ' ');
   return true;

@@ -31,9 +31,11 @@ export interface MockModel {
 
 export const MOCK_ENV: { MOCK_API_KEY: string } = { MOCK_API_KEY: 'mock-key' };
 
-export async function writeCodexHome(dir: string, mockUrl: string, options: { model?: string } = {}): Promise<void> {
-  // Retries at 0 so HTTP errors fail in ~0.3 s instead of ~25 s; plugins,
-  // shell snapshot and analytics off so Codex starts nothing it doesn't need.
+export async function writeCodexHome(dir: string, mockUrl: string, options: { model?: string; retries?: number } = {}): Promise<void> {
+  // Retries at 0 by default so HTTP errors fail in ~0.3 s instead of ~25 s (a test of
+  // Codex's retries sets them); plugins, shell snapshot and analytics off so Codex
+  // starts nothing it doesn't need.
+  const retries = options.retries ?? 0;
   const toml = `model = ${JSON.stringify(options.model ?? 'mock-model')}
 model_provider = "mock"
 check_for_update_on_startup = false
@@ -44,8 +46,8 @@ base_url = ${JSON.stringify(mockUrl)}
 wire_api = "responses"
 env_key = "MOCK_API_KEY"
 requires_openai_auth = false
-request_max_retries = 0
-stream_max_retries = 0
+request_max_retries = ${retries}
+stream_max_retries = ${retries}
 
 [features]
 plugins = false

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { parseEventLine, type CodexEvent } from '../../src/codex/events.ts';
-import { foldEvent, initialProgress, MAX_COMMANDS, type Progress } from '../../src/codex/fold-events.ts';
+import { foldEvent, initialProgress, MAX_COMMANDS, showsProgress, type Progress } from '../../src/codex/fold-events.ts';
 
 const FIXTURES = new URL('../fixtures/codex-events/', import.meta.url);
 
@@ -134,5 +134,35 @@ describe('foldEvent', () => {
   test('unknown events change nothing', () => {
     const start = initialProgress();
     assert.equal(foldEvent(start, { type: 'unknown', rawType: 'x' }), start);
+  });
+});
+
+describe('a Codex that keeps retrying', () => {
+  // The exact texts of Codex 0.171 (captured against the mock model: HTTP 503 with retries,
+  // and no server listening).
+  const retry = (n: number) => ({ type: 'error', message: `Reconnecting... ${n}/5 (unexpected status 503 Service Unavailable: upstream overloaded, url: http://127.0.0.1:1/v1/responses)` });
+
+  test('shows as reconnecting with the attempt and the reason, and the error is kept', () => {
+    const progress = fold([{ type: 'turn.started' }, retry(1), retry(3)]);
+    assert.equal(progress.activity, 'reconnecting (3/5): unexpected status 503 Service Unavailable: upstream overloaded, url: http://127.0.0.1:1/v1/responses');
+    assert.equal(progress.lastErrorEvent, retry(3).message);
+    assert.equal(progress.counters.errors, 2);
+  });
+
+  test('waiting for the network is shown too', () => {
+    const progress = fold([{ type: 'turn.started' }, { type: 'error', message: 'Reconnecting... waiting for network (Connection failed: error sending request)' }]);
+    assert.equal(progress.activity, 'reconnecting (waiting for network): Connection failed: error sending request');
+  });
+
+  test('other errors leave the activity alone; the next real event replaces it', () => {
+    assert.equal(fold([{ type: 'turn.started' }, { type: 'error', message: 'something else' }]).activity, 'thinking');
+    assert.equal(fold([{ type: 'turn.started' }, retry(1), item('completed', { type: 'reasoning', text: 'ok' })]).activity, 'thinking');
+  });
+
+  test('retries and error items are no sign of progress; everything else is', () => {
+    assert.equal(showsProgress(parse(retry(1))), false);
+    assert.equal(showsProgress(parse(item('completed', { type: 'error', message: 'Model metadata not found' }))), false);
+    assert.equal(showsProgress(parse({ type: 'turn.started' })), true);
+    assert.equal(showsProgress(parse(item('completed', { type: 'agent_message', text: 'hi' }))), true);
   });
 });

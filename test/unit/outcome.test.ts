@@ -10,6 +10,7 @@ const ending = (overrides: Partial<Omit<TurnEnding, 'progress'>> & { progress?: 
   stopSignal: null,
   stderrTail: '',
   resultChars: null,
+  resultStoredChars: null,
   overBudget: null,
   ...overrides,
   progress: { ...initialProgress('t'), ...overrides.progress },
@@ -70,4 +71,21 @@ test('a turn stopped over its token budget fails as budget', () => {
   assert.equal(outcome.status, 'failed');
   assert.equal(outcome.errorKind, 'budget');
   assert.match(outcome.error ?? '', /240 tokens.*budget of 100/);
+});
+
+test('a cut stored answer is recorded on the turn with the length of the whole one', async () => {
+  const { finishTurn } = await import('../../src/store/transitions.ts');
+  const { newTurn } = await import('../../src/store/session.ts');
+  const outcome = decideOutcome(ending({ progress: { completed: true }, resultChars: 1_500_000, resultStoredChars: 90_112 }));
+  assert.equal(outcome.status, 'succeeded');
+  const turn = { ...newTurn(1, 'now', { timeoutSeconds: 60, heartbeatSeconds: 0, heartbeatStyle: 'new', maxTokens: null, notify: null }), status: 'running' as const };
+  assert.ok(finishTurn(turn, outcome, 'later'));
+  assert.deepEqual([turn.resultChars, turn.resultStoredChars], [1_500_000, 90_112]);
+});
+
+test('a timeout while Codex kept reconnecting says what it was stuck on', () => {
+  const message = 'Reconnecting... waiting for network (Connection failed: error sending request)';
+  const outcome = decideOutcome(ending({ exit: { exitCode: null, signal: 'SIGTERM', spawnError: null }, timedOutAfterSeconds: 600, progress: { lastErrorEvent: message } }));
+  assert.equal(outcome.status, 'timed_out');
+  assert.match(outcome.error ?? '', /Timed out after 600 s.*Codex's last error: Reconnecting\.\.\. waiting for network/);
 });

@@ -28,6 +28,8 @@ const output = z.object({
   offset: z.number(),
   nextOffset: z.number().nullable(),
   totalChars: z.number(),
+  /** Set when only part of the answer could be stored (totalChars of it): the length of the whole answer. */
+  fullChars: z.number().nullable(),
   filesChanged: z.array(z.string()),
   commands: z.array(commandRecordSchema),
   usage: z.object({ inputTokens: z.number(), cachedInputTokens: z.number(), outputTokens: z.number() }),
@@ -74,6 +76,7 @@ export const resultTool = defineTool({
       offset,
       nextOffset: end < full.length ? end : null,
       totalChars: full.length,
+      fullChars: turn.resultStoredChars !== null ? turn.resultChars : null,
       filesChanged: turn.filesChanged,
       commands: turn.commands,
       usage: turn.usage,
@@ -84,6 +87,7 @@ export const resultTool = defineTool({
   summary: (out) => {
     const lines = [head(out)];
     if (out.error) lines.push(`Error: ${out.error}`);
+    if (out.fullChars !== null) lines.push(`[The answer is incomplete: only ${out.totalChars} of ${out.fullChars} characters could be stored.]`);
     lines.push(...changeLines(out.filesChanged, failedCommands(out.commands), out.commands.length));
     if (out.text !== '') lines.push(out.text);
     if (out.nextOffset !== null) lines.push(`[${out.totalChars - out.nextOffset} more characters: call again with offset ${out.nextOffset}]`);
