@@ -4,7 +4,7 @@
 // these runs; test/unit/fold-app-server.test.ts replays them.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startAppServerTurn, type AppServerTurnOptions } from '../../src/codex/app-server/engine.ts';
@@ -202,6 +202,61 @@ describe('app-server engine + real codex app-server', { concurrency: 1, timeout:
     assert.equal(existsSync(path.join(world.workspace, 'escalated-decline.txt')), false, 'the declined command did not run');
     assert.deepEqual(run.progress.commands, [], 'a declined command is not counted as run');
     assert.match(run.progress.lastMessage ?? '', /rejected by user/);
+  });
+
+  test('an approval answered "cancel" ends the turn interrupted, without running the command', async () => {
+    const run = await runTurn('@escalate touch escalated-cancel.txt', {
+      approvals: 'ask',
+      async onEvent(event, turn) {
+        if (event.approval) await turn.answerApproval(event.approval.id, 'cancel');
+      },
+    });
+    assert.equal(run.progress.completed, false);
+    assert.equal(run.progress.activity, 'interrupted');
+    assert.equal(existsSync(path.join(world.workspace, 'escalated-cancel.txt')), false);
+    assert.equal(run.exit.exitCode, 0);
+  });
+
+  test('an approval cannot be answered twice', async () => {
+    let second: Promise<void> | undefined;
+    await runTurn('@escalate true', {
+      approvals: 'ask',
+      async onEvent(event, turn) {
+        if (!event.approval) return;
+        await turn.answerApproval(event.approval.id, 'decline');
+        second = turn.answerApproval(event.approval.id, 'accept');
+        second.catch(() => {});
+      },
+    });
+    await assert.rejects(second!, /No approval request 0 is waiting/);
+  });
+
+  test('interrupt right after the start: the turn is interrupted as soon as it exists, the server exits 0', async () => {
+    const stderrFile = path.join(world.root, 'stderr-early.log');
+    await writeFile(stderrFile, '', { mode: 0o600 });
+    const turn = startAppServerTurn({
+      bin: CODEX_BIN, cwd: world.workspace, env: world.env, sandbox: 'workspace-write', model: null, reasoningEffort: null,
+      approvals: 'never', threadId: null, prompt: '@sleep 20000', stderrFile,
+    });
+    await turn.interrupt();
+    let progress: Progress | undefined;
+    for await (const event of turn.events) progress = event.progress;
+    assert.equal((await turn.exited).exitCode, 0);
+    assert.equal(progress?.completed, false);
+    assert.equal(progress?.activity, 'interrupted');
+  });
+
+  test('secrets never reach the app-server: OPENCLAW_*TOKEN is not in its environment', async () => {
+    let environ = '';
+    const run = await runTurn('@busy 500', {
+      env: { ...world.env, OPENCLAW_HOOKS_TOKEN: 'hooks-secret-1', OPENCLAW_GATEWAY_TOKEN: 'gateway-secret-2' },
+      onEvent(_event, turn) {
+        if (environ === '' && turn.pid) environ = readFileSync(`/proc/${turn.pid}/environ`, 'utf8');
+      },
+    });
+    assert.equal(run.progress.completed, true);
+    assert.match(environ, /MOCK_API_KEY=/, 'the environment was read');
+    assert.doesNotMatch(environ, /secret-1|secret-2|OPENCLAW_/);
   });
 
   test('approvals "never": no request reaches us and the escalated command does not run', async () => {

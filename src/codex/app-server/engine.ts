@@ -59,6 +59,8 @@ export function startAppServerTurn(options: AppServerTurnOptions): EngineTurn {
   let fold = initialFold(options.threadId);
   let ended = false;
   let interruptRequested = false;
+  // The answer to turn/start comes before the turn is active: steer and interrupt wait for turn/started.
+  let turnActive = false;
   const approvals = new Map<string, { rpcId: RequestId; request: KnownServerRequest }>();
 
   const emit = (line: string | null, next: AppServerFold, extra: Partial<EngineEvent> = {}) => {
@@ -80,7 +82,7 @@ export function startAppServerTurn(options: AppServerTurnOptions): EngineTurn {
     markTurnKnown = resolve;
     markTurnFailed = reject;
   });
-  turnKnown.catch(() => {}); // read only by steer and interrupt
+  turnKnown.catch(() => {}); // read only by steer
 
   const handshake = async () => {
     await client.request('initialize', {
@@ -113,13 +115,11 @@ export function startAppServerTurn(options: AppServerTurnOptions): EngineTurn {
       }),
     ).turn.id;
     fold = withTurn(fold, turn);
-    markTurnKnown(turn);
-    if (interruptRequested) await sendInterrupt();
   };
 
   const sendInterrupt = async () => {
     const threadId = fold.progress.threadId;
-    if (ended || fold.turnId === null || threadId === null) return;
+    if (ended || !turnActive || fold.turnId === null || threadId === null) return;
     // The interrupt ends the turn; the exit (after turn/completed) stops commands it left running.
     const fallback = setTimeout(finish, options.exitGraceMs ?? 5000);
     fallback.unref();
@@ -169,6 +169,11 @@ export function startAppServerTurn(options: AppServerTurnOptions): EngineTurn {
       const notification = message.notification;
       if (notification.method === 'serverRequest/resolved') approvals.delete(String(notification.params.requestId));
       emit(line, foldNotification(fold, notification));
+      if (notification.method === 'turn/started' && notification.params.turn.id === fold.turnId && !turnActive) {
+        turnActive = true;
+        markTurnKnown(fold.turnId);
+        if (interruptRequested) void sendInterrupt();
+      }
       if (notification.method === 'turn/completed' && notification.params.turn.id === fold.turnId) finish();
     }
   };
@@ -176,6 +181,7 @@ export function startAppServerTurn(options: AppServerTurnOptions): EngineTurn {
   const exited = client.exited.then(async (exit) => {
     await pumped;
     ended = true;
+    markTurnFailed(new Error('the app-server exited before the turn started'));
     out.end();
     return exit;
   });
@@ -198,10 +204,8 @@ export function startAppServerTurn(options: AppServerTurnOptions): EngineTurn {
     async interrupt() {
       interruptRequested = true;
       if (ended) return;
-      if (fold.turnId === null) {
-        // Not started yet: the handshake sends the interrupt as soon as the turn has an id.
-        return;
-      }
+      // Not active yet: the interrupt goes out when turn/started arrives.
+      if (!turnActive) return;
       await sendInterrupt();
     },
     async answerApproval(id, decision) {
