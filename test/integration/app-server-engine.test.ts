@@ -277,6 +277,20 @@ describe('app-server engine + real codex app-server', { concurrency: 1, timeout:
     assert.deepEqual(format?.schema, schema);
   });
 
+  test('model, reasoning effort and images reach the model', async () => {
+    const image = path.join(world.root, 'dot.png');
+    // A 1×1 transparent PNG.
+    await writeFile(image, Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64'));
+    const before = world.model.requests.length;
+    const run = await runTurn('describe the image', { model: 'gpt-5.5', reasoningEffort: 'low', images: [image] });
+    assert.equal(run.progress.completed, true, run.progress.failure ?? '');
+    const request = world.model.requests[before]!;
+    assert.equal(request.model, 'gpt-5.5');
+    assert.equal((request.reasoning as { effort?: string } | undefined)?.effort, 'low');
+    const content = request.input?.filter((i) => i.role === 'user').at(-1)?.content as { type?: string; image_url?: string }[];
+    assert.ok(content.some((c) => c.type === 'input_image' && c.image_url?.startsWith('data:image/png;base64,')), JSON.stringify(content).slice(0, 300));
+  });
+
   test('a model failure: the turn fails with the model error, counted once', async () => {
     const run = await runTurn('@fail the mock refused this', { fixture: 'fail' });
     assert.equal(run.progress.completed, false);

@@ -4,7 +4,7 @@ import { VERSION } from '../../version.ts';
 import { withoutSecrets } from '../command.ts';
 import type { ApprovalDecision, ApprovalMode, EngineEvent, EngineTurn } from '../engine.ts';
 import { AsyncQueue } from './async-queue.ts';
-import { RpcError, startRpcProcess, type RpcClient } from './client.ts';
+import { startRpcProcess, type RpcClient } from './client.ts';
 import { approvalOf, foldNotification, foldServerRequest, initialFold, withThread, withTurn, type AppServerFold } from './fold-app-server.ts';
 import type { KnownServerRequest, RequestId } from './protocol.ts';
 
@@ -197,8 +197,7 @@ export function startAppServerTurn(options: AppServerTurnOptions): EngineTurn {
       try {
         await client.request('turn/steer', { threadId, expectedTurnId: turnId, input: [{ type: 'text', text, text_elements: [] }] });
       } catch (error) {
-        const why = error instanceof RpcError ? error.message : (error as Error).message;
-        throw new Error(`Codex did not take the steer: ${why}. The turn may have just ended; resume the session instead.`);
+        throw new Error(`Codex did not take the steer: ${(error as Error).message}. The turn may have just ended; resume the session instead.`);
       }
     },
     async interrupt() {
