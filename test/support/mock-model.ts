@@ -60,7 +60,9 @@ enabled = false
   await writeFile(path.join(dir, 'config.toml'), toml);
 }
 
-type ToolCall = { kind: 'run'; cmd: string } | { kind: 'patch'; file: string; content: string };
+type ToolCall =
+  | { kind: 'run'; cmd: string; justification?: string } // justification: asks to run outside the sandbox
+  | { kind: 'patch'; file: string; content: string };
 type Final =
   | { kind: 'text'; text?: string } // undefined: the default answer
   | { kind: 'http'; status: number; body: unknown }
@@ -72,7 +74,14 @@ interface Plan {
   usage: { input: number; output: number };
   sleepMs: number;
   reasoningItems: number;
+  /** `@busy`: the number of sleep steps; user messages that arrive meanwhile (steers) are echoed. */
+  busySteps: number | null;
+  /** `@json`: answer an object that fits the request's output schema. */
+  json: boolean;
 }
+
+/** One `@busy` step: a short command, so a steer has a point to arrive at. */
+const BUSY_STEP_MS = 500;
 
 const shellQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 const httpError = (status: number, message: string, type: string): Final =>
@@ -85,7 +94,7 @@ function bigText(n: number): string {
 }
 
 function planFor(prompt: string): Plan {
-  const plan: Plan = { calls: [], final: { kind: 'text' }, usage: { input: 100, output: 20 }, sleepMs: 0, reasoningItems: 0 };
+  const plan: Plan = { calls: [], final: { kind: 'text' }, usage: { input: 100, output: 20 }, sleepMs: 0, reasoningItems: 0, busySteps: null, json: false };
   for (const line of prompt.split('\n')) {
     const m = /^@([a-z-]+)(?:[ \t](.*))?$/.exec(line.trim());
     if (!m) continue;
@@ -100,6 +109,14 @@ function planFor(prompt: string): Plan {
       case 'write': plan.calls.push({ kind: 'run', cmd: `printf '%s' ${shellQuote(rest)} > ${shellQuote(first)}` }); break;
       case 'patch': plan.calls.push({ kind: 'patch', file: first, content: rest }); break;
       case 'sleep': plan.sleepMs = Number(arg) || 0; break;
+      case 'busy': {
+        const steps = Math.max(1, Math.ceil((Number(arg) || 0) / BUSY_STEP_MS));
+        plan.busySteps = steps;
+        for (let i = 0; i < steps; i++) plan.calls.push({ kind: 'run', cmd: `sleep ${BUSY_STEP_MS / 1000}` });
+        break;
+      }
+      case 'escalate': plan.calls.push({ kind: 'run', cmd: arg, justification: `Mock: run \`${arg}\` outside the sandbox?` }); break;
+      case 'json': plan.json = true; break;
       case 'events': plan.reasoningItems = Number(arg) || 0; break;
       case 'usage': plan.usage = { input: Number(first) || 0, output: Number(restWords[0]) || 0 }; break;
       case 'fail': plan.final = httpError(400, arg, 'invalid_request_error'); break;
@@ -125,6 +142,38 @@ function promptIndex(input: InputItem[]): number {
   return -1;
 }
 
+/**
+ * The prompt of a running `@busy` turn: the latest user message with a `@busy`
+ * line and no assistant message after it. Later user messages are steers.
+ * -1 when there is none (then the last user message is the prompt, as always).
+ */
+function busyPromptIndex(input: InputItem[]): number {
+  for (let i = input.length - 1; i >= 0; i--) {
+    const item = input[i];
+    if (item?.type !== 'message') continue;
+    if (item.role === 'assistant') return -1;
+    const text = (item.content ?? []).map((c) => c.text ?? '').join('');
+    if (item.role === 'user' && /^\s*@busy\b/m.test(text)) return i;
+  }
+  return -1;
+}
+
+const textOf = (item: InputItem): string => (item.content ?? []).map((c) => c.text ?? '').join('');
+
+/** An object fitting a JSON schema's properties (strings "mock", numbers 42, booleans true), so a test sees the schema arrived. */
+function sampleFor(schema: unknown): unknown {
+  const s = (schema ?? {}) as { type?: string; properties?: Record<string, unknown>; items?: unknown };
+  switch (s.type) {
+    case 'object':
+      return Object.fromEntries(Object.entries(s.properties ?? {}).map(([key, value]) => [key, sampleFor(value)]));
+    case 'array': return [sampleFor(s.items)];
+    case 'number': case 'integer': return 42;
+    case 'boolean': return true;
+    case 'null': return null;
+    default: return 'mock';
+  }
+}
+
 /** Codex 0.171 wraps exec output as "Chunk ID: …\nOutput:\n<text>"; keep the text. */
 function outputExcerpt(output: unknown): string {
   const raw = typeof output === 'string' ? output : JSON.stringify(output ?? '');
@@ -141,7 +190,8 @@ function toolCallItem(call: ToolCall, id: string): Record<string, unknown> {
     return { type: 'custom_tool_call', id: `ctc_${id}`, call_id: `call_${id}`, name: 'apply_patch', input, status: 'completed' };
   }
   // login:false keeps the user's profile (pyenv etc. noise) out of the output.
-  const args = JSON.stringify({ cmd: call.cmd, login: false });
+  const escalation = call.justification ? { sandbox_permissions: 'require_escalated', justification: call.justification } : {};
+  const args = JSON.stringify({ cmd: call.cmd, login: false, ...escalation });
   return { type: 'function_call', id: `fc_${id}`, call_id: `call_${id}`, name: 'exec_command', arguments: args };
 }
 
@@ -179,8 +229,16 @@ function summary(plan: Plan, since: InputItem[]): string {
 }
 
 /** The final response: optional reasoning items, then the answer. */
-function finalItems(plan: Plan, prompt: string, since: InputItem[], id: string): Record<string, unknown>[] {
+function finalItems(plan: Plan, prompt: string, since: InputItem[], id: string, body: RecordedRequest): Record<string, unknown>[] {
   let text = plan.final.kind === 'text' ? plan.final.text : undefined;
+  if (text === undefined && plan.busySteps !== null) {
+    const steers = since.filter((i) => i.type === 'message' && i.role === 'user').map(textOf);
+    text = [`MOCK-BUSY-DONE steps=${plan.busySteps}`, ...steers.map((steer) => `MOCK-STEER-SEEN: ${steer}`)].join('\n');
+  }
+  if (text === undefined && plan.json) {
+    const format = (body.text as { format?: { type?: string; schema?: unknown } } | undefined)?.format;
+    text = JSON.stringify(format?.type === 'json_schema' ? sampleFor(format.schema) : { error: 'no output schema in the request' });
+  }
   if (text === undefined && since.some(isCall)) text = summary(plan, since);
   text ??= 'Mock answer: ' + (prompt.split('\n')[0] ?? '').slice(0, 200);
   const items: Record<string, unknown>[] = [];
@@ -215,7 +273,8 @@ export async function startMockModel(options: { defaultDelayMs?: number } = {}):
 
   const respond = async (body: RecordedRequest, res: http.ServerResponse, closed: AbortSignal): Promise<void> => {
     const input = body.input ?? [];
-    const at = promptIndex(input);
+    const busyAt = busyPromptIndex(input);
+    const at = busyAt >= 0 ? busyAt : promptIndex(input);
     const prompt = (input[at]?.content ?? []).map((c) => c.text ?? '').join('');
     const plan = planFor(prompt);
     const since = input.slice(at + 1);
@@ -241,7 +300,7 @@ export async function startMockModel(options: { defaultDelayMs?: number } = {}):
       res.writeHead(200, { 'content-type': 'text/event-stream' })
         .end(sse([{ type: 'response.created', response: { id } }, { type: 'response.failed', response: { id, error } }]));
     } else {
-      const items = call ? [call] : finalItems(plan, prompt, since, String(seq));
+      const items = call ? [call] : finalItems(plan, prompt, since, String(seq), body);
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }).end(streamBody(id, items, plan.usage));
     }
   };

@@ -1,0 +1,60 @@
+import type { Progress } from './fold-events.ts';
+
+/**
+ * The one small interface a runner drives a Codex turn through, whichever
+ * engine runs it (`codex exec --json` or `codex app-server`). The runner
+ * starts a turn, reads events until they end, and may steer, interrupt or
+ * answer an approval meanwhile; it never sees the engine's wire format.
+ */
+export interface EngineTurn {
+  /** The Codex process, a member of the caller's process group. */
+  pid: number | undefined;
+  /** One event per line Codex printed, in order; ends when Codex's stdout closes. */
+  events: AsyncIterable<EngineEvent>;
+  /** Codex's exit; resolves after `events` ended. */
+  exited: Promise<EngineExit>;
+  /** Adds text to the running turn. Rejects with a sentence when no turn is running or the engine cannot steer. */
+  steer(text: string): Promise<void>;
+  /** Stops the turn (it ends `interrupted`) and then the process. */
+  interrupt(): Promise<void>;
+  /** Answers a pending approval request by the id of its `approval` event. */
+  answerApproval(id: string, decision: ApprovalDecision): Promise<void>;
+}
+
+export interface EngineEvent {
+  /** The raw line, for the turn's event log; null for events the engine made up (e.g. a failed handshake). */
+  line: string | null;
+  /** The turn's progress after this line (the same object when the line changed nothing). */
+  progress: Progress;
+  /** The change matters enough to persist now (thread id known, turn ended). */
+  transition: boolean;
+  /** Set when Codex waits for a person's decision; the turn is blocked until `answerApproval`. */
+  approval?: ApprovalRequest;
+  /** Why a line was not understood; for the runner's log. */
+  problem?: string;
+}
+
+export interface EngineExit {
+  exitCode: number | null;
+  signal: string | null;
+  /** Set when Codex could not be started at all (e.g. the binary vanished). */
+  spawnError: string | null;
+}
+
+/** How approval requests are handled: never asked (Codex decides inside the sandbox), reviewed by Codex's own reviewer, or asked of a person. */
+export type ApprovalMode = 'never' | 'auto' | 'ask';
+
+export type ApprovalDecision = 'accept' | 'acceptForSession' | 'decline' | 'cancel';
+
+export interface ApprovalRequest {
+  id: string;
+  kind: 'command' | 'fileChange' | 'permissions';
+  /** The command without its shell wrapper (`echo hi`, not `/bin/bash -c 'echo hi'`). */
+  command: string | null;
+  cwd: string | null;
+  /** Codex's question or justification, in the model's words. */
+  reason: string | null;
+  /** Files a change would touch, or paths a permission request asks to write. */
+  files: string[];
+  decisions: ApprovalDecision[];
+}
