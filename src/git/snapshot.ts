@@ -1,0 +1,54 @@
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { git } from './git-command.ts';
+
+/**
+ * Records the whole state of a work tree as a git tree object and returns its id:
+ * tracked files as they are on disk (staged or not), plus untracked files that are
+ * not ignored. Two snapshots diffed give exactly what happened in between, whoever
+ * wrote the files (Codex's patches or a shell command it ran).
+ *
+ * The user's index and HEAD are never touched: `git add -A` runs against a private
+ * copy of the index (GIT_INDEX_FILE in a 0700 temp directory), so only new objects
+ * land in the object database (unreferenced; git's gc keeps them two weeks).
+ * Starting from a copy of the real index, not an empty one, lets git reuse its
+ * cached file stats instead of re-reading every file of a large tree.
+ */
+export async function snapshotTree(root: string): Promise<string> {
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'codex-delegate-index-'));
+  const index = path.join(scratch, 'index');
+  try {
+    if (await seedIndex(root, index)) {
+      try {
+        return await writeTreeOf(root, index);
+      } catch {
+        // A copied index git cannot use on its own (e.g. a split index): start over empty.
+        await rm(index, { force: true });
+      }
+    }
+    return await writeTreeOf(root, index);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function writeTreeOf(root: string, index: string): Promise<string> {
+  const env = { GIT_INDEX_FILE: index };
+  // advice.addEmbeddedRepo: a nested repository is recorded as a gitlink, quietly.
+  await git(root, ['-c', 'advice.addEmbeddedRepo=false', 'add', '--all', '--', ':/'], { env });
+  const { stdout } = await git(root, ['write-tree'], { env });
+  return stdout.trim();
+}
+
+/** Copies the work tree's own index to `index`; false when there is none to copy. */
+async function seedIndex(root: string, index: string): Promise<boolean> {
+  const { stdout } = await git(root, ['rev-parse', '--path-format=absolute', '--git-path', 'index']);
+  try {
+    await copyFile(stdout.trim(), index);
+    return true;
+  } catch {
+    // No index yet (a fresh repository) or one we cannot read: start empty, only slower.
+    return false;
+  }
+}
