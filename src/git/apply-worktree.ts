@@ -4,7 +4,7 @@ import { patchBytes } from './patch.ts';
 import { snapshotTree } from './snapshot.ts';
 import { diffTrees, type TreeDiff } from './tree-diff.ts';
 import type { IsolatedWorktree } from './worktree-record.ts';
-import { isWorktreeDirectory, removeWorktree, requireRepositoryExists } from './worktree.ts';
+import { removeWorktree, requireWorktree } from './worktree.ts';
 
 export interface AppliedWorktree {
   /** What changed in the user's tree (relative to the repository root); empty when there was nothing to bring. */
@@ -27,13 +27,7 @@ export interface AppliedWorktree {
  * user's index and HEAD stay as they were). On a conflict nothing is written at all.
  */
 export async function applyWorktree(worktree: IsolatedWorktree): Promise<AppliedWorktree> {
-  await requireRepositoryExists(worktree);
-  if (!(await isWorktreeDirectory(worktree.worktreePath))) {
-    throw new UserError(
-      'not_found',
-      `The worktree ${worktree.worktreePath} no longer exists (deleted by hand?), so there are no uncommitted changes to apply. Whatever was committed is still on the branch ${worktree.branch}: keep it (and merge it yourself) or discard it.`,
-    );
-  }
+  await requireWorktree(worktree);
   const root = worktree.repoRoot;
   const theirs = await snapshotTree(worktree.worktreePath);
   const ours = await snapshotTree(root);

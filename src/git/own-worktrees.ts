@@ -1,4 +1,4 @@
-import { realpath } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { BRANCH_PREFIX } from './branch-name.ts';
 import { git } from './git-command.ts';
@@ -62,3 +62,37 @@ export function parseWorktreeList(output: string): ListedWorktree[] {
   return worktrees;
 }
 
+
+export interface WorktreeDirectory {
+  /** A worktree directory under our root: <worktreesRoot>/<session dir>/<repository name>. */
+  path: string;
+  /** The session directory name it sits in (the session id, as the runner names it). */
+  sessionDir: string;
+  /** True when the repository it belonged to is gone: git can no longer remove it, `rm -rf` can. */
+  orphaned: boolean;
+}
+
+/**
+ * The worktree directories under our root, seen from the disk rather than from a
+ * repository: finds the ones whose repository was moved or deleted, which no
+ * `git worktree list` shows any more. A doctor reports those (and directories of
+ * sessions it no longer knows) as safe to delete.
+ */
+export async function listWorktreeDirectories(worktreesRoot: string): Promise<WorktreeDirectory[]> {
+  const found: WorktreeDirectory[] = [];
+  for (const session of await readdir(worktreesRoot, { withFileTypes: true }).catch(() => [])) {
+    if (!session.isDirectory()) continue;
+    const sessionPath = path.join(worktreesRoot, session.name);
+    for (const entry of await readdir(sessionPath, { withFileTypes: true }).catch(() => [])) {
+      if (!entry.isDirectory()) continue;
+      const dir = path.join(sessionPath, entry.name);
+      // A linked worktree's .git is a file: "gitdir: <repo>/.git/worktrees/<name>".
+      const pointer = await readFile(path.join(dir, '.git'), 'utf8').catch(() => null);
+      if (pointer === null) continue;
+      const gitDir = /^gitdir: (.+)$/m.exec(pointer)?.[1]?.trim();
+      const alive = gitDir ? Boolean(await stat(gitDir).catch(() => null)) : false;
+      found.push({ path: dir, sessionDir: session.name, orphaned: !alive });
+    }
+  }
+  return found;
+}

@@ -1,7 +1,14 @@
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { UserError } from '../errors.ts';
 import { git } from './git-command.ts';
+import { checkUntrackedSize, DEFAULT_MAX_UNTRACKED_BYTES } from './untracked-size.ts';
+
+export interface SnapshotOptions {
+  /** The most bytes of untracked, non-ignored files a snapshot may take in; default 256 MB, Infinity for no limit. */
+  maxUntrackedBytes?: number;
+}
 
 /**
  * Records the whole state of a work tree as a git tree object and returns its id:
@@ -14,8 +21,13 @@ import { git } from './git-command.ts';
  * land in the object database (unreferenced; git's gc keeps them two weeks).
  * Starting from a copy of the real index, not an empty one, lets git reuse its
  * cached file stats instead of re-reading every file of a large tree.
+ * Untracked files past a size limit are refused (see untracked-size.ts).
  */
-export async function snapshotTree(root: string): Promise<string> {
+export async function snapshotTree(root: string, options: SnapshotOptions = {}): Promise<string> {
+  if (!(await stat(root).catch(() => null))?.isDirectory()) {
+    throw new UserError('not_found', `The work tree ${root} no longer exists (moved or deleted by hand?), so its state cannot be recorded. Check the path.`);
+  }
+  await checkUntrackedSize(root, options.maxUntrackedBytes ?? DEFAULT_MAX_UNTRACKED_BYTES);
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'codex-delegate-index-'));
   const index = path.join(scratch, 'index');
   try {

@@ -100,6 +100,17 @@ export async function isWorktreeDirectory(dir: string): Promise<boolean> {
   return (await realpath(stdout.trim()).catch(() => null)) === (await realpath(dir).catch(() => dir));
 }
 
+/** Both the repository and the worktree must still exist to read or apply the worktree's work. */
+export async function requireWorktree(worktree: IsolatedWorktree): Promise<void> {
+  await requireRepositoryExists(worktree);
+  if (!(await isWorktreeDirectory(worktree.worktreePath))) {
+    throw new UserError(
+      'not_found',
+      `The worktree ${worktree.worktreePath} no longer exists (deleted by hand?), so its uncommitted changes are gone. Whatever was committed is still on the branch ${worktree.branch}: keep it (and merge it yourself) or discard it.`,
+    );
+  }
+}
+
 /** The user's repository must still exist to change its worktrees and branches. */
 export async function requireRepositoryExists(worktree: IsolatedWorktree): Promise<void> {
   const alive = (await stat(worktree.repoRoot).catch(() => null))?.isDirectory() && (await git(worktree.repoRoot, ['rev-parse', '--git-dir'], { okExitCodes: [0, 128] })).exitCode === 0;

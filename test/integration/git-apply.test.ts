@@ -3,8 +3,7 @@ import { readFile, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { applyWorktree } from '../../src/git/apply-worktree.ts';
-import { snapshotTree } from '../../src/git/snapshot.ts';
-import { diffTrees } from '../../src/git/tree-diff.ts';
+import { cumulativeDiff } from '../../src/git/turn-diff.ts';
 import { createWorktree } from '../../src/git/worktree.ts';
 import { gitState, makeRepo, sh, treeBytes, writeFiles } from '../support/git-repo.ts';
 import { tempDir } from '../support/harness.ts';
@@ -27,7 +26,9 @@ test('apply brings committed and uncommitted worktree changes into the user tree
   await sh(worktree.worktreePath, 'commit', '-qm', 'Codex committed');
   await writeFiles(worktree.worktreePath, { 'src/a.txt': TEN_LINES.replace('line 2', 'LINE TWO'), 'bin.dat': Buffer.from([0, 159, 146, 150]) });
   await unlink(path.join(worktree.worktreePath, 'old.txt'));
-  const cumulative = await diffTrees(repo, worktree.baseCommit, await snapshotTree(worktree.worktreePath));
+  const patchFile = path.join(dir, 'cumulative.patch');
+  const { diff: cumulative } = await cumulativeDiff(worktree, patchFile);
+  assert.match(await readFile(patchFile, 'utf8'), /^\+LINE TWO$/m);
   assert.deepEqual(cumulative.files.map((f) => `${f.status} ${f.path}`).sort(), ['added bin.dat', 'added src/committed.txt', 'deleted old.txt', 'modified src/a.txt']);
   assert.equal(cumulative.binaryFiles, 1);
 
@@ -116,7 +117,7 @@ test('apply of a worktree deleted by hand, or of a repository that is gone, is a
   await rm(worktree.worktreePath, { recursive: true, force: true });
   await assert.rejects(applyWorktree(worktree), (error: Error & { code?: string }) => {
     assert.equal(error.code, 'not_found');
-    assert.match(error.message, /The worktree .* no longer exists \(deleted by hand\?\).*branch codex\/by-hand-abc/);
+    assert.match(error.message, /The worktree .* no longer exists \(deleted by hand\?\).*still on the branch codex\/by-hand-abc/);
     return true;
   });
 

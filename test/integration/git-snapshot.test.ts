@@ -3,10 +3,12 @@ import { mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { checkGitVersion } from '../../src/git/git-version.ts';
 import { patchText, writePatchFile } from '../../src/git/patch.ts';
 import { findRepository } from '../../src/git/repository.ts';
 import { snapshotTree } from '../../src/git/snapshot.ts';
 import { diffTrees, sameTree } from '../../src/git/tree-diff.ts';
+import { finishTurnDiff, startTurnSnapshot } from '../../src/git/turn-diff.ts';
 import { gitState, makeRepo, sh, writeFiles } from '../support/git-repo.ts';
 import { tempDir } from '../support/harness.ts';
 
@@ -126,4 +128,44 @@ test('file names with spaces, tabs and newlines arrive intact', async () => {
   await writeFiles(repo, { [odd]: 'x\n' });
   const diff = await diffTrees(repo, start, await snapshotTree(repo));
   assert.deepEqual(diff.files.map((f) => f.path), [odd]);
+});
+
+test('untracked files past the size limit are refused, naming the largest, before anything is hashed into .git', async () => {
+  const repo = await makeRepo(path.join(dir, 'big'), { 'a.txt': 'a\n' });
+  await writeFiles(repo, { 'data/huge.csv': 'x'.repeat(5000), 'small.txt': 's\n' });
+  const objectsBefore = await sh(repo, 'count-objects');
+  await assert.rejects(
+    snapshotTree(repo, { maxUntrackedBytes: 4096 }),
+    /2 untracked files that are not ignored.*largest: data\/huge\.csv.*Add them to \.gitignore or commit them/,
+  );
+  assert.equal(await sh(repo, 'count-objects'), objectsBefore);
+  await writeFiles(repo, { '.gitignore': 'data/\n' });
+  assert.equal((await snapshotTree(repo, { maxUntrackedBytes: 4096 })).length, 40);
+});
+
+test('startTurnSnapshot / finishTurnDiff: null outside a repository; inside, the diff of the turn and its patch saved 0600', async () => {
+  const plain = await mkdtemp(path.join(os.tmpdir(), 'git-plain-'));
+  try {
+    assert.equal(await startTurnSnapshot(plain), null);
+  } finally {
+    await rm(plain, { recursive: true, force: true });
+  }
+  const repo = await makeRepo(path.join(dir, 'turn-helpers'), { 'sub/a.txt': 'a\n' });
+  const start = await startTurnSnapshot(path.join(repo, 'sub'));
+  assert.equal(start?.root, repo);
+  await writeFiles(repo, { 'sub/a.txt': 'b\n', 'top.txt': 'outside cwd, still in the diff\n' });
+  const patchFile = path.join(dir, 'turn-1.patch');
+  const { diff, endTree } = await finishTurnDiff(start!, patchFile);
+  assert.deepEqual(diff.files.map((f) => `${f.status} ${f.path} +${f.additions} -${f.deletions}`), ['modified sub/a.txt +1 -1', 'added top.txt +1 -0']);
+  assert.equal((await stat(patchFile)).mode & 0o777, 0o600);
+  assert.match(await readFile(patchFile, 'utf8'), /^\+b$/m);
+  assert.equal(endTree, await snapshotTree(repo));
+  await rm(repo, { recursive: true, force: true });
+  await assert.rejects(finishTurnDiff(start!), /The work tree .* no longer exists/);
+});
+
+test('git is found and new enough for this layer', async () => {
+  const check = await checkGitVersion();
+  assert.equal(check.ok, true, check.problem ?? '');
+  assert.match(check.version ?? '', /^\d+\.\d+/);
 });

@@ -4,9 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { worktreeBranchName } from '../../src/git/branch-name.ts';
-import { listOwnWorktrees } from '../../src/git/own-worktrees.ts';
+import { listOwnWorktrees, listWorktreeDirectories } from '../../src/git/own-worktrees.ts';
 import { snapshotTree } from '../../src/git/snapshot.ts';
 import { diffTrees } from '../../src/git/tree-diff.ts';
+import { cumulativeDiff } from '../../src/git/turn-diff.ts';
 import { createWorktree, removeWorktree } from '../../src/git/worktree.ts';
 import { isolatedWorktreeSchema } from '../../src/git/worktree-record.ts';
 import { gitState, makeRepo, sh, writeFiles } from '../support/git-repo.ts';
@@ -142,8 +143,12 @@ test('a worktree deleted by hand: discard and keep still clean up, and it is lis
 test('a repository that is gone gives a clear error, not a crash', async () => {
   const repo = await makeRepo(path.join(dir, 'gone'), { 'a.txt': 'a\n' });
   const created = await createWorktree({ cwd: repo, label: 'gone', id: 'abc', parentDir: worktreesOf('s9') });
+  const root = path.join(dir, 'state', 'worktrees');
+  assert.deepEqual((await listWorktreeDirectories(root)).filter((d) => d.sessionDir === 's9'), [{ path: created.worktreePath, sessionDir: 's9', orphaned: false }]);
   await rm(repo, { recursive: true, force: true });
   await assert.rejects(removeWorktree(created, 'discard'), /The repository .*gone no longer exists.*Delete .* by hand/);
+  await assert.rejects(cumulativeDiff(created), /The repository .*gone no longer exists/);
+  assert.deepEqual((await listWorktreeDirectories(root)).filter((d) => d.sessionDir === 's9'), [{ path: created.worktreePath, sessionDir: 's9', orphaned: true }]);
 });
 
 test('the user’s own worktrees (even on a codex/ branch) are never listed as ours', async () => {
