@@ -14,6 +14,7 @@ export function worktreeBranchName(label: string, id: string): string {
       .replace(/^-+|-+$/g, '')
       .slice(0, 40)
       .replace(/-+$/, '') || 'task';
-  const short = id.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 8) || 'run';
+  // The end of a session id (`<time>-<random hex>`) is its random part: sessions started in the same millisecond still differ.
+  const short = id.toLowerCase().replace(/[^a-z0-9]/g, '').slice(-8) || 'run';
   return `${BRANCH_PREFIX}${slug}-${short}`;
 }

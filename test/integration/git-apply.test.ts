@@ -137,3 +137,19 @@ test('an ignored user file in the way of a new file refuses the whole apply, nam
   await assert.rejects(applyWorktree(worktree), /cannot be written into your working tree \(out\/report\.txt\); nothing was changed/);
   assert.deepEqual(await treeBytes(repo), bytesBefore);
 });
+
+test('commits the user made after launch are neither reverted nor re-applied', async () => {
+  const repo = await makeRepo(path.join(dir, 'moved-on'), { 'a.txt': TEN_LINES, 'b.txt': 'b\n' });
+  const worktree = await createWorktree({ cwd: repo, label: 'moved', id: 'abc', parentDir: parentDir('s10') });
+  await writeFiles(worktree.worktreePath, { 'a.txt': TEN_LINES.replace('line 1\n', 'codex one\n') });
+  await writeFiles(repo, { 'b.txt': 'user committed\n', 'a.txt': TEN_LINES.replace('line 10', 'user ten') });
+  await sh(repo, 'commit', '-qam', 'user moved on');
+  const head = (await sh(repo, 'rev-parse', 'HEAD')).trim();
+
+  const applied = await applyWorktree(worktree);
+  assert.deepEqual(applied.diff.files.map((f) => `${f.path} +${f.additions} -${f.deletions}`), ['a.txt +1 -1']);
+  assert.equal(await readFile(path.join(repo, 'a.txt'), 'utf8'), TEN_LINES.replace('line 1\n', 'codex one\n').replace('line 10', 'user ten'));
+  assert.equal(await readFile(path.join(repo, 'b.txt'), 'utf8'), 'user committed\n');
+  assert.equal((await sh(repo, 'rev-parse', 'HEAD')).trim(), head);
+  assert.equal((await sh(repo, 'status', '--porcelain=v1')).trim(), 'M a.txt');
+});

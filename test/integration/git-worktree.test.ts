@@ -22,7 +22,8 @@ after(async () => rm(dir, { recursive: true, force: true }));
 const worktreesOf = (name: string) => path.join(dir, 'state', 'worktrees', name);
 
 test('branch names are codex/<label slug>-<short id> and always valid refs', () => {
-  assert.equal(worktreeBranchName('Fix the flaky tests!', 'lq3x9a1b-0badf00d'), 'codex/fix-the-flaky-tests-lq3x9a1b');
+  assert.equal(worktreeBranchName('Fix the flaky tests!', 'lq3x9a1b-0badf00d'), 'codex/fix-the-flaky-tests-0badf00d');
+  assert.notEqual(worktreeBranchName('same', 'lq3x9a1b-0badf00d'), worktreeBranchName('same', 'lq3x9a1b-1badf00d'), 'same millisecond, different sessions');
   assert.equal(worktreeBranchName('…', '??'), 'codex/task-run');
   assert.equal(worktreeBranchName('a'.repeat(100), 'x').length, 'codex/'.length + 40 + 2);
 });
@@ -34,7 +35,7 @@ test('a worktree is created outside the user tree, on a new branch, in the same 
   const created = await createWorktree({ cwd: path.join(repo, 'pkg', 'app'), label: 'Refactor app', id: 'lq3x9a1b-12345678', parentDir });
 
   assert.equal(created.warning, null);
-  assert.equal(created.branch, 'codex/refactor-app-lq3x9a1b');
+  assert.equal(created.branch, 'codex/refactor-app-12345678');
   assert.equal(created.repoRoot, repo);
   assert.equal(created.subdir, 'pkg/app');
   assert.equal(created.worktreePath, path.join(parentDir, 'create'));
