@@ -1,9 +1,12 @@
-import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, stat, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
 import { git } from './git-command.ts';
 import { checkUntrackedSize, DEFAULT_MAX_UNTRACKED_BYTES } from './untracked-size.ts';
+
+// Covers file systems that keep mtimes in whole (or two) seconds.
+const RACY_MARGIN_MS = 2_000;
 
 export interface SnapshotOptions {
   /** The most bytes of untracked, non-ignored files a snapshot may take in; default 256 MB, Infinity for no limit. */
@@ -48,7 +51,9 @@ export async function snapshotTree(root: string, options: SnapshotOptions = {}):
 async function writeTreeOf(root: string, index: string): Promise<string> {
   const env = { GIT_INDEX_FILE: index };
   // advice.addEmbeddedRepo: a nested repository is recorded as a gitlink, quietly.
-  await git(root, ['-c', 'advice.addEmbeddedRepo=false', 'add', '--all', '--', ':/'], { env });
+  // --ignore-errors (exit 1): a path git cannot add (a nested `git init` with no commit
+  // yet, an unreadable file) is left out of the snapshot instead of losing the whole diff.
+  await git(root, ['-c', 'advice.addEmbeddedRepo=false', 'add', '--all', '--ignore-errors', '--', ':/'], { env, okExitCodes: [0, 1] });
   const { stdout } = await git(root, ['write-tree'], { env });
   return stdout.trim();
 }
@@ -57,7 +62,15 @@ async function writeTreeOf(root: string, index: string): Promise<string> {
 async function seedIndex(root: string, index: string): Promise<boolean> {
   const { stdout } = await git(root, ['rev-parse', '--path-format=absolute', '--git-path', 'index']);
   try {
-    await copyFile(stdout.trim(), index);
+    const source = stdout.trim();
+    const { atime, mtimeMs } = await stat(source);
+    await copyFile(source, index);
+    // Git trusts an entry's cached stat unless the file's mtime is not older than the
+    // index file's own mtime ("racily clean"), and then compares content. A copy made
+    // now would look newer than every file and hide an edit made in the same clock tick
+    // as the last index write (same size, same mtime). Back-dating the copy a little
+    // past the original only makes git re-read a few more recent files.
+    await utimes(index, atime, new Date(mtimeMs - RACY_MARGIN_MS));
     return true;
   } catch {
     // No index yet (a fresh repository) or one we cannot read: start empty, only slower.
