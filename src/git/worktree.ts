@@ -49,13 +49,24 @@ export async function createWorktree(options: CreateWorktreeOptions): Promise<Cr
     throw new UserError('conflict', `${worktreePath} already exists, so no worktree can be created there. Remove it or use another directory.`);
   }
   await git(root, ['worktree', 'add', '--quiet', '-b', branch, worktreePath, baseCommit]);
+  const record: IsolatedWorktree = { repoRoot: root, worktreePath, runCwd: worktreePath, subdir: repository.subdir, branch, baseCommit };
+  try {
+    return await finishWorktree(record, repository.subdir);
+  } catch (error) {
+    // The caller never got the record, so nobody else could ever remove this worktree.
+    await removeWorktree(record, 'discard').catch(() => {});
+    throw error;
+  }
+}
 
-  const runCwd = path.join(worktreePath, ...repository.subdir.split('/').filter(Boolean));
+async function finishWorktree(record: IsolatedWorktree, subdir: string): Promise<CreatedWorktree> {
+  const { repoRoot: root, worktreePath, baseCommit } = record;
+  const runCwd = path.join(worktreePath, ...subdir.split('/').filter(Boolean));
   const warnings: string[] = [];
   if (!(await stat(runCwd).catch(() => null))?.isDirectory()) {
     // The subdirectory is untracked (or ignored) in the user's tree, so the checkout lacks it.
     await mkdir(runCwd, { recursive: true });
-    warnings.push(`${repository.subdir} is not in ${shortId(baseCommit)}, so it starts empty in the worktree.`);
+    warnings.push(`${subdir} is not in ${shortId(baseCommit)}, so it starts empty in the worktree.`);
   }
   const dirty = await countUncommitted(root);
   if (dirty > 0) {
@@ -63,7 +74,7 @@ export async function createWorktree(options: CreateWorktreeOptions): Promise<Cr
       `Your working tree at ${root} has uncommitted changes (${dirty} ${dirty === 1 ? 'path' : 'paths'}); the worktree starts from ${shortId(baseCommit)} and does not include them. Commit them first if Codex needs them.`,
     );
   }
-  return { repoRoot: root, worktreePath, runCwd, subdir: repository.subdir, branch, baseCommit, warning: warnings.length ? warnings.join(' ') : null };
+  return { ...record, runCwd, warning: warnings.length ? warnings.join(' ') : null };
 }
 
 export interface RemovedWorktree {

@@ -159,3 +159,13 @@ test('the user’s own worktrees (even on a codex/ branch) are never listed as o
   assert.deepEqual(await listOwnWorktrees(repo, path.join(dir, 'state', 'worktrees')), []);
   assert.equal((await snapshotTree(repo)).length, 40);
 });
+
+test('a cwd in a subdirectory that is not committed yet starts empty in the worktree, with a warning', async () => {
+  const repo = await makeRepo(path.join(dir, 'untracked-sub'), { 'a.txt': 'a\n' });
+  await writeFiles(repo, { 'fresh/notes.txt': 'not committed\n' });
+  const created = await createWorktree({ cwd: path.join(repo, 'fresh'), label: 'fresh', id: 'abc', parentDir: worktreesOf('s10') });
+  assert.equal(created.runCwd, path.join(created.worktreePath, 'fresh'));
+  assert.ok((await stat(created.runCwd)).isDirectory());
+  assert.match(created.warning ?? '', /fresh is not in [0-9a-f]{12}, so it starts empty.*uncommitted changes \(1 path\)/);
+  await removeWorktree(created, 'discard');
+});
