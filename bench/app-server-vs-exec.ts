@@ -2,6 +2,7 @@
 // vs `codex exec --json` (src/codex/run-codex.ts), same prompt, same mock
 // model, interleaved, medians of RUNS after one warm-up each. Not part of
 // `npm run bench`: run it by hand with `node bench/app-server-vs-exec.ts`.
+import { appendFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startAppServerTurn } from '../src/codex/app-server/engine.ts';
@@ -60,12 +61,13 @@ async function execTurn(world: World): Promise<Timing> {
   const codex = startCodex({
     bin: CODEX_BIN,
     args: buildCodexArgs({ cwd: world.workspace, sandbox: 'workspace-write', model: null, reasoningEffort: null, lastMessageFile: path.join(world.root, 'last.txt'), resumeThreadId: null }),
-    cwd: world.workspace, env: buildCodexEnv(world.env), prompt: PROMPT, stderrFile: file,
+    cwd: world.workspace, env: buildCodexEnv(world.env), prompt: PROMPT, onStderr: (chunk) => appendFileSync(file, chunk),
   });
   let progress = initialProgress();
   let completedMs = NaN;
   for await (const line of codex.lines) {
-    const parsed = parseEventLine(line);
+    if (line.kind !== 'line') continue;
+    const parsed = parseEventLine(line.text);
     if (parsed.ok) progress = foldEvent(progress, parsed.event);
     if (progress.completed && Number.isNaN(completedMs)) completedMs = performance.now() - start;
   }
