@@ -1,14 +1,8 @@
-import type { CommandRecord, Counters, Usage } from '../store/session.ts';
+import type { CommandRecord, Counters, TurnProgress, Usage } from '../store/session.ts';
 import type { CodexEvent, ThreadItem } from './events.ts';
 
 /** What the runner knows about a turn, derived only from Codex's events. */
-export interface Progress {
-  threadId: string | null;
-  activity: string;
-  counters: Counters;
-  usage: Usage;
-  filesChanged: string[];
-  commands: CommandRecord[];
+export interface Progress extends TurnProgress {
   /** The latest complete agent message: the answer so far. */
   lastMessage: string | null;
   /** `turn.completed` seen: Codex says the turn succeeded. */
@@ -17,8 +11,6 @@ export interface Progress {
   failure: string | null;
   /** The latest `error` event or error item; often a retry notice, so never an outcome by itself. */
   lastError: string | null;
-  /** The latest top-level `error` event (a retry notice, or the failure about to be reported), shown in status. */
-  lastErrorEvent: string | null;
 }
 
 export const MAX_COMMANDS = 50;

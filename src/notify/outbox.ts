@@ -1,4 +1,4 @@
-import { isProcessAlive, processStartTime } from '../runner/process-group.ts';
+import { isProcessAlive, processStartTime } from '../process/liveness.ts';
 import { sessionsWithUnsentNotifications } from '../store/queries.ts';
 import type { Registry, RegistryData } from '../store/registry.ts';
 import type { NotificationRecord, OutboxEntry, Session, Turn } from '../store/session.ts';

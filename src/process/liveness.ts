@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
- * Is a process still the one we recorded? Used by the store (lock owners,
- * runners), the outbox (senders) and the runner alike, so it lives below all
- * three. Reads /proc on Linux; elsewhere it degrades to what `kill` alone can tell.
+ * Is a process still the one we recorded, and where does it sit in the tree?
+ * Used by the store (lock owners, runners), the outbox (senders) and the runner
+ * alike, so it lives below all three. Reads /proc on Linux; elsewhere it
+ * degrades to what `kill` alone can tell.
  */
 
 /** Start time of a process (clock ticks since boot, Linux) so a reused pid is not mistaken for ours. */
@@ -30,8 +31,37 @@ export function isProcessAlive(pid: number, startTime: string | null): boolean {
   return now === null || now === startTime;
 }
 
+/** Where a process sits in the tree, from /proc/<pid>/stat; undefined when it is gone or unreadable. */
+export interface ProcessStat {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  startTime: string;
+  zombie: boolean;
+}
+
+export function processStat(pid: number): ProcessStat | undefined {
+  const fields = statFields(pid);
+  const startTime = fields?.[19];
+  if (!fields || startTime === undefined) return undefined;
+  // After the command name: state, ppid, pgrp, session, …, starttime (the 20th).
+  return { pid, ppid: Number(fields[1]), pgid: Number(fields[2]), sid: Number(fields[3]), startTime, zombie: fields[0] === 'Z' };
+}
+
+/** Every pid in /proc (Linux); empty elsewhere. */
+export function allPids(): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** Fields of /proc/<pid>/stat after the command name, which may itself contain spaces or ')'. */
-export function statFields(pid: number): string[] | undefined {
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ');

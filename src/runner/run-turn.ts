@@ -20,9 +20,10 @@ import { startHeartbeat } from './heartbeat.ts';
 import { checkStoredAnswer } from './answer-check.ts';
 import { CappedLog } from './capped-log.ts';
 import { decideOutcome } from './outcome.ts';
-import { processStartTime, reapGroup, signalGroup } from './process-group.ts';
+import { reapGroup, signalGroup } from '../process/group.ts';
+import { processStartTime } from '../process/liveness.ts';
 import { ProgressWriter } from './progress-writer.ts';
-import { TURN_VARIABLE, TurnProcesses, turnMarker } from './process-tree.ts';
+import { TURN_VARIABLE, TurnProcesses, turnMarker } from '../process/turn-processes.ts';
 
 export interface RunnerDeps {
   config: Config;

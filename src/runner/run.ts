@@ -5,7 +5,7 @@ import { Registry } from '../store/registry.ts';
 import { RUNNER_LOCK_WAIT_MS } from '../store/registry-lock.ts';
 import { takeTurnEnv } from '../store/turn-input.ts';
 import { runTurn } from './run-turn.ts';
-import { deliverLeftovers, reconcileAndStart } from '../notify/housekeeping.ts';
+import { deliverLeftovers, reconcileAndStart } from './housekeeping.ts';
 import { Notifier } from '../notify/notifier.ts';
 
 /**

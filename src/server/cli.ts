@@ -5,7 +5,7 @@ import { STDIO_DEFAULT_MAX_BUFFER_SIZE } from '@modelcontextprotocol/sdk/shared/
 import { HELP } from '../cli/help.ts';
 import { loadConfig } from '../config.ts';
 import { errorMessage } from '../errors.ts';
-import { deliverLeftovers, reconcileAndStart } from '../notify/housekeeping.ts';
+import { deliverLeftovers, reconcileAndStart } from '../runner/housekeeping.ts';
 import { Notifier } from '../notify/notifier.ts';
 import { makePaths } from '../store/paths.ts';
 import { pruneOldSessions } from '../store/retention.ts';

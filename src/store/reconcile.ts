@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { isProcessAlive, killOrphanedGroup } from '../runner/process-group.ts';
-import { killTurnLeftovers, turnMarker } from '../runner/process-tree.ts';
+import { killOrphanedGroup } from '../process/group.ts';
+import { isProcessAlive } from '../process/liveness.ts';
+import { killTurnLeftovers, turnMarker } from '../process/turn-processes.ts';
 import { activeSessions } from './queries.ts';
 import type { Paths } from './paths.ts';
 import type { Registry } from './registry.ts';

@@ -140,6 +140,18 @@ export const sessionSchema = z.object({
 });
 export type Session = z.infer<typeof sessionSchema>;
 
+/** What an engine reports of a running turn, in the registry's terms; each engine's fold state extends it. */
+export interface TurnProgress {
+  threadId: string | null;
+  activity: string;
+  counters: Counters;
+  usage: Usage;
+  filesChanged: string[];
+  commands: CommandRecord[];
+  /** The latest top-level error Codex reported (a retry notice, or the failure about to be reported). */
+  lastErrorEvent: string | null;
+}
+
 export const ZERO_COUNTERS: Counters = Object.freeze({ commands: 0, fileChanges: 0, messages: 0, errors: 0 });
 export const ZERO_USAGE: Usage = Object.freeze({ inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 });
 

@@ -1,6 +1,5 @@
-import type { Progress } from '../codex/fold-events.ts';
 import type { RegistryData } from './registry.ts';
-import { isActive, type ErrorKind, type Session, type Status, type Turn } from './session.ts';
+import { isActive, type ErrorKind, type Session, type Status, type Turn, type TurnProgress } from './session.ts';
 
 /**
  * The only ways a turn's record changes. Pure mutators applied inside
@@ -25,7 +24,7 @@ export function findTurn(data: RegistryData, sessionId: string, turn: number): {
   return session && found ? { session, turn: found } : undefined;
 }
 
-export function applyProgress(session: Session, turn: Turn, progress: Progress, lastEventAt: string | null): void {
+export function applyProgress(session: Session, turn: Turn, progress: TurnProgress, lastEventAt: string | null): void {
   if (progress.threadId) session.threadId = progress.threadId;
   if (!isActive(turn.status)) return;
   turn.activity = progress.activity;

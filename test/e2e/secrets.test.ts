@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { groupMembers } from '../../src/runner/process-group.ts';
+import { groupMembers } from '../../src/process/group.ts';
 import { startFakeGateway, type FakeGateway } from '../support/fake-gateway.ts';
 import { gatewayEnv, createWorld, ROOT, type World } from '../support/harness.ts';
 import { isFinished, SERVER_MAIN, startClient, type TestClient } from '../support/mcp-client.ts';

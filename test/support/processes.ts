@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { groupMembers } from '../../src/runner/process-group.ts';
+import { groupMembers } from '../../src/process/group.ts';
 
 /** The registry record of a session, read straight from the file as any other process would. */
 export async function readSessionRecord(stateDir: string, sessionId: string): Promise<any> {

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { signalGroup } from '../../runner/process-group.ts';
+import { signalGroup } from '../../process/group.ts';
 import { startReadyTurns } from '../../runner/scheduler.ts';
 import { errorMessage } from '../../errors.ts';
-import { deliverLeftovers, reconcileAndStart } from '../../notify/housekeeping.ts';
+import { deliverLeftovers, reconcileAndStart } from '../../runner/housekeeping.ts';
 import { isActive, latestTurn, STATUSES } from '../../store/session.ts';
 import { finishTurn } from '../../store/transitions.ts';
 import { discardTurnEnv } from '../../store/turn-input.ts';

@@ -1,5 +1,5 @@
 import { UserError } from '../../errors.ts';
-import { reconcileAndStart } from '../../notify/housekeeping.ts';
+import { reconcileAndStart } from '../../runner/housekeeping.ts';
 import type { Registry, RegistryData } from '../../store/registry.ts';
 import { isActive, latestTurn, newTurn, type Session } from '../../store/session.ts';
 import { checkWorkingDirectory, promptField, requireSession, sessionIdField, strictInput, timeoutField } from '../inputs.ts';

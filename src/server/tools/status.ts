@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { errorMessage } from '../../errors.ts';
-import { deliverLeftovers, reconcileAndStartBeforeRead } from '../../notify/housekeeping.ts';
+import { deliverLeftovers, reconcileAndStartBeforeRead } from '../../runner/housekeeping.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';

@@ -1,11 +1,11 @@
 import type { Config } from '../config.ts';
 import { errorMessage } from '../errors.ts';
-import { startReadyTurns } from '../runner/scheduler.ts';
+import { startReadyTurns } from './scheduler.ts';
 import type { Paths } from '../store/paths.ts';
 import { reconcile } from '../store/reconcile.ts';
 import type { Registry } from '../store/registry.ts';
-import type { Notifier } from './notifier.ts';
-import { deliverDue } from './outbox.ts';
+import type { Notifier } from '../notify/notifier.ts';
+import { deliverDue } from '../notify/outbox.ts';
 
 export interface Housekeeper {
   config: Config;

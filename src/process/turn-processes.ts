@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { allPids, isProcessAlive, processStat, type ProcessStat } from './process-group.ts';
+import { allPids, isProcessAlive, processStat, type ProcessStat } from './liveness.ts';
 
 /**
  * Finds every process a turn started, wherever it went. Codex's commands do not
