@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../errors.ts';
 import { isProcessAlive, processStartTime, processState } from '../process/liveness.ts';
@@ -82,9 +82,13 @@ export async function acquireLock(
         token: randomBytes(8).toString('hex'),
       };
       try {
+        // Adding a file changes the directory's mtime, which proper-lockfile takes for a takeover when it
+        // next refreshes the lock (a write holding it over 5 s): put the mtime back as it found it.
+        const created = await stat(lockPath);
         // Not fsynced, and not atomic: after a crash the lock's owner is dead anyway, and a reader that
         // finds a half-written record judges the lock by its age, which is fresh.
         await writeFile(ownerFile, JSON.stringify(owner), { mode: 0o600 });
+        await utimes(lockPath, created.atime, created.mtime);
       } catch (error) {
         await release().catch(() => {});
         throw error;

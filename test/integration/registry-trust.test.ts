@@ -185,3 +185,22 @@ describe('the shape of the file', { concurrency: 1 }, () => {
     assert.match(registry.takeNotices().join('\n'), /moved to .*sessions\.json\.corrupt-/);
   });
 });
+
+describe('a long write', { concurrency: 1 }, () => {
+  test('holding the lock for longer than its refresh interval (a large migration) is not taken for a lost lock', async () => {
+    const home = path.join(dir, 'long-hold');
+    const logs: string[] = [];
+    const registry = new Registry(makePaths(home), (message) => logs.push(message));
+    await registry.init();
+    const session = testSession('slow');
+    let runs = 0;
+    await registry.update(async (data) => {
+      runs += 1;
+      await new Promise((resolve) => setTimeout(resolve, 6500)); // past proper-lockfile's 5 s refresh
+      data.sessions[session.id] = session;
+    });
+    assert.equal(runs, 1, `written once, not redone: ${logs.join(' | ')}`);
+    assert.deepEqual(await sessionIds(home), [session.id]);
+    assert.ok(!logs.some((line) => /compromised|no longer ours/.test(line)), logs.join(' | '));
+  });
+});
