@@ -6,6 +6,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { measureColdStart } from './cold-start.ts';
 import { measureConcurrency } from './concurrency.ts';
+import { measureHistoryScale, renderHistorySection } from './history-scale.ts';
 import { measureLaunchLatency } from './launch-latency.ts';
 import { log, withWorld, type MeasureResult } from './lib.ts';
 import { describeMachine } from './machine.ts';
@@ -32,6 +33,7 @@ const MEASURES: { id: string; name: string; run: () => Promise<MeasureResult>; t
   { id: 'status-scale', name: '6. Status at scale', run: measureStatusScale, target: 'p50 ≤ 20 ms' },
   { id: 'concurrency', name: '7. Concurrency', run: measureConcurrency, target: '0 lost updates; ratio ≤ 1.5' },
   { id: 'runner-footprint', name: '8. Runner footprint', run: measureRunnerFootprint, target: '≤ 60 MB' },
+  { id: 'history-scale', name: '9. History at scale', run: measureHistoryScale, target: 'see its section' },
 ];
 
 async function main(args: string[]): Promise<void> {
@@ -94,6 +96,9 @@ async function main(args: string[]): Promise<void> {
       '',
     ].join('\n'),
   );
+  // Its own section (RESULTS.md "History at scale"), printed for pasting after a subset run.
+  const history = results.find((r) => r.id === 'history-scale' && !r.error);
+  if (history) process.stdout.write(`\n${renderHistorySection(history, machine.date)}\n`);
 }
 
 main(process.argv.slice(2)).then(
