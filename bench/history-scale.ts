@@ -6,7 +6,7 @@
 // migrated directory then is the history world; the empty world is a fresh state
 // directory beside it. Both share the mock model, CODEX_HOME and workspace.
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import { sessionSchema } from '../src/store/session.ts';
 import { SERVER_MAIN } from '../test/support/mcp-client.ts';
 import { fmt, log, mmm, round, runnersOf, sleep, summarize, TERMINAL, waitGroupGone, withWorld, type MeasureResult, type Summary } from './lib.ts';
 import { startProduct, type Product } from './product.ts';
+import type { Machine } from './machine.ts';
 import { finishedSession } from './status-scale.ts';
 import { initialize, startRaw } from './stdio-rpc.ts';
 
@@ -50,7 +51,7 @@ interface Side {
 }
 
 /** Writes sessions.json of the previous format, streamed (the whole file never sits in memory as one string). */
-async function writePreviousFormat(stateDir: string, workspace: string, count: number): Promise<{ bytes: number; ids: string[]; ms: number }> {
+export async function writePreviousFormat(stateDir: string, workspace: string, count: number): Promise<{ bytes: number; ids: string[]; ms: number }> {
   const t0 = performance.now();
   await mkdir(path.join(stateDir, 'sessions'), { recursive: true, mode: 0o700 });
   const first = Date.now() - END_GAP_MS - SPAN_MS;
@@ -84,6 +85,12 @@ async function writePreviousFormat(stateDir: string, workspace: string, count: n
 interface Migration {
   moved: number;
   ms: number;
+  /** Why archiveSettled failed, if it did (the bench then finished its last step: completedByBench). */
+  error: string | null;
+  completedByBench: boolean;
+  logged: string[];
+  cpuUserMs: number;
+  cpuSystemMs: number;
   phases: Record<string, number>;
   vmHwmKb: number;
   maxRssKb: number;
@@ -110,13 +117,18 @@ function migrate(stateDir: string): Promise<Migration> {
 }
 
 /** What the archive holds after the migration: shards, index lines, live sessions left. */
-async function describeArchive(stateDir: string): Promise<{ shards: number; indexLines: number; liveSessions: number; liveBytes: number }> {
+async function describeArchive(stateDir: string): Promise<{ shards: number; indexLines: number; indexedIds: number; liveSessions: number; liveBytes: number }> {
   const indexDir = path.join(stateDir, 'archive', 'index');
   const shards = (await readdir(indexDir)).filter((n) => n.endsWith('.jsonl'));
   let indexLines = 0;
-  for (const shard of shards) indexLines += (await readFile(path.join(indexDir, shard), 'utf8')).split('\n').filter(Boolean).length;
+  const ids = new Set<string>();
+  for (const shard of shards) {
+    const lines = (await readFile(path.join(indexDir, shard), 'utf8')).split('\n').filter(Boolean);
+    indexLines += lines.length;
+    for (const line of lines) ids.add((JSON.parse(line) as { id: string }).id);
+  }
   const liveText = await readFile(path.join(stateDir, 'sessions.json'), 'utf8');
-  return { shards: shards.length, indexLines, liveSessions: Object.keys(JSON.parse(liveText).sessions).length, liveBytes: Buffer.byteLength(liveText) };
+  return { shards: shards.length, indexLines, indexedIds: ids.size, liveSessions: Object.keys(JSON.parse(liveText).sessions).length, liveBytes: Buffer.byteLength(liveText) };
 }
 
 /** Spawn → initialize → the first `codex_status` list answered, on a fresh server. */
@@ -180,8 +192,9 @@ export async function measureHistoryScale(): Promise<MeasureResult> {
     const migration = await migrate(history.dir);
     const archive = await describeArchive(history.dir);
     log(`history-scale: migrated ${migration.moved} in ${(migration.ms / 1000).toFixed(1)} s, peak ${(migration.vmHwmKb / 1024).toFixed(0)} MB; ${archive.shards} shards, ${archive.liveSessions} live`);
-    if (migration.moved + archive.liveSessions !== HISTORY || archive.indexLines !== migration.moved) {
-      throw new Error(`migration lost sessions: moved ${migration.moved}, live ${archive.liveSessions}, index lines ${archive.indexLines}`);
+    if (migration.error) log(`history-scale: THE MIGRATION FAILED after ${(migration.ms / 1000).toFixed(1)} s (${migration.error}); the bench finished its last step to build the history world`);
+    if (migration.moved + archive.liveSessions !== HISTORY || archive.indexedIds !== migration.moved) {
+      throw new Error(`migration lost sessions: moved ${migration.moved}, live ${archive.liveSessions}, ids in the index ${archive.indexedIds}`);
     }
     const live = new Set(Object.keys(JSON.parse(await readFile(path.join(history.dir, 'sessions.json'), 'utf8')).sessions));
     const archivedIds = legacy.ids.filter((id, n) => n % 997 === 13 && !live.has(id));
@@ -330,9 +343,11 @@ export async function measureHistoryScale(): Promise<MeasureResult> {
       what: `migration: \`archiveSettled\` on a ${(legacy.bytes / 1e6).toFixed(0)} MB previous-format \`sessions.json\` of ${HISTORY.toLocaleString('en')} sessions (child process, once)`,
       history: null,
       empty: null,
-      figure: `**${fmt(migration.ms / 1000)} s**, peak RSS (VmHWM) **${fmt(migration.vmHwmKb / 1024, 0)} MB** (heap limit ${migration.heapLimitMb} MB); ${migration.moved.toLocaleString('en')} moved, ${archive.liveSessions} left live`,
-      target: '— (measured)',
-      met: null,
+      figure: migration.error
+        ? `**failed** after ${fmt(migration.ms / 1000)} s: ${migration.error} (peak RSS ${fmt(migration.vmHwmKb / 1024, 0)} MB; the bench finished the last step itself to build the history world)`
+        : `**${fmt(migration.ms / 1000)} s**, peak RSS (VmHWM) **${fmt(migration.vmHwmKb / 1024, 0)} MB** (heap limit ${migration.heapLimitMb} MB); ${migration.moved.toLocaleString('en')} moved, ${archive.liveSessions} left live`,
+      target: 'completes (time and memory measured)',
+      met: migration.error === null,
     });
 
     const judged = rows.filter((r) => r.met !== null);
@@ -340,7 +355,8 @@ export async function measureHistoryScale(): Promise<MeasureResult> {
       .map(([k, v]) => `${k.replace(/Ms$/, '')} ${fmt(v / 1000)} s`)
       .join(', ');
     notes.push(
-      `migration phases (wrapped methods, overlapping: the locked update contains the index append): ${phases}; child wall ${fmt(migration.wallMs / 1000)} s incl. Node start; ${archive.shards} day shards, ${archive.indexLines.toLocaleString('en')} index lines; live file after: ${archive.liveSessions} sessions, ${(archive.liveBytes / 1e3).toFixed(0)} KB`,
+      `migration phases (wrapped methods, overlapping: the locked update contains the index append): ${phases}; CPU user ${fmt(migration.cpuUserMs / 1000)} s + system ${fmt(migration.cpuSystemMs / 1000)} s of ${fmt(migration.ms / 1000)} s wall; child wall ${fmt(migration.wallMs / 1000)} s incl. Node start; ${archive.shards} day shards, ${archive.indexLines.toLocaleString('en')} index lines for ${archive.indexedIds.toLocaleString('en')} sessions; live file after: ${archive.liveSessions} sessions, ${(archive.liveBytes / 1e3).toFixed(0)} KB`,
+      ...(migration.logged.length ? [`the migration's registry log: ${migration.logged.slice(0, 8).join(' | ')}${migration.logged.length > 8 ? ` | … ${migration.logged.length - 8} more` : ''}`] : []),
       `first calls on the history server (cold index shards / record files): label list ${fmt(firstOf.label!)} ms, cwd list ${fmt(firstOf.cwd!)} ms, one archived id ${fmt(firstOf.one!)} ms`,
       `fresh server, initialize answered: history ${mmm(s(first.history.map((f) => f.initMs)), 'ms', 0)}, empty ${mmm(s(first.empty.map((f) => f.initMs)), 'ms', 0)}; initialize → first list answered: history ${mmm(s(first.history.map((f) => f.listMs)))}, empty ${mmm(s(first.empty.map((f) => f.listMs)))}`,
       `default list of 20 (\`codex_status {}\`): history ${mmm(s(calls.listHistory))}, empty ${mmm(s(calls.listEmpty))}`,
@@ -378,14 +394,16 @@ export async function measureHistoryScale(): Promise<MeasureResult> {
   });
 }
 
+const SECTION = '## History at scale (issue 14)';
+
 /** The dedicated RESULTS.md section of this measure. */
-export function renderHistorySection(result: MeasureResult, date: string): string {
+export function renderHistorySection(result: MeasureResult, machine: Machine): string {
   const rows = (result.figures.rows ?? []) as Row[];
   const met = (r: Row) => (r.met === null ? '—' : r.met ? '✅ yes' : '❌ no');
   return [
-    '## History at scale (issue 14)',
+    SECTION,
     '',
-    `Measured by \`node bench/run.ts history-scale\` (\`bench/history-scale.ts\`) on ${date}, in ${fmt(result.durationMs / 1000, 0)} s. "a / b / c" is min / median / max. ${result.how}.`,
+    `Measured by \`node bench/run.ts history-scale\` (\`bench/history-scale.ts\`) on ${machine.date} (code ${machine.commit}, ${machine.cpuModel}, ${machine.cores} cores, load average ${machine.loadAverageStart.join(' / ')} at the start${machine.loadAverageEnd ? `, ${machine.loadAverageEnd.join(' / ')} at the end` : ''}), in ${fmt(result.durationMs / 1000, 0)} s. "a / b / c" is min / median / max. ${result.how}.`,
     '',
     '| figure | result | target | met? |',
     '|---|---|---|---|',
@@ -393,5 +411,31 @@ export function renderHistorySection(result: MeasureResult, date: string): strin
     '',
     ...result.notes.map((n) => `- ${n}`),
     '',
+    'How:',
+    '',
+    '- Both sides run at once, one server each, in the same world (mock model, CODEX_HOME, workspace); every figure alternates history/empty (which goes first alternates too) and each turn waits for its runner to exit (it archives) before the next. One unmeasured warm-up turn and fresh server per side first.',
+    "- Progress writes: a runner's progress write is one `Registry.update` (file lock, read, parse and validate the live file, mutate, serialise, fsync'd atomic write, unlock), so that call is timed directly, in this process, on the newest live session of each side, with no server or runner running. A third directory holding a copy of the history side's live file and no archive tells what the archive adds (nothing expected) from what the 50 finished sessions kept live add. The `@events` turn is the end-to-end view; it is dominated by Codex streaming the events, and progress writes are throttled to about one a second.",
+    "- Migration: `bench/history-migrate.ts` runs `archiveSettled` from `src/` once in a child process; phases are timed by wrapping `Registry.read`, `Archive.writeRecords`, `Registry.update` and `Archive.list`; peak memory is the child's own VmHWM at the end.",
+    '- Archived ids looked up by `codex_status {sessionId}` are spread over the whole 30 days and differ from call to call (each reads a record file not read before).',
+    '',
   ].join('\n');
+}
+
+/**
+ * After `node bench/run.ts history-scale`: replaces only this section of
+ * RESULTS.md (appended when absent) and the `historyScale` entry of
+ * results.json, leaving the other measures' figures as they were.
+ */
+export async function saveHistorySection(result: MeasureResult, machine: Machine): Promise<void> {
+  const md = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
+  const json = fileURLToPath(new URL('./results.json', import.meta.url));
+  const section = renderHistorySection(result, machine);
+  const text = await readFile(md, 'utf8');
+  const start = text.indexOf(SECTION);
+  const end = start < 0 ? -1 : text.indexOf('\n## ', start + SECTION.length);
+  const updated = start < 0 ? `${text.trimEnd()}\n\n${section}` : `${text.slice(0, start)}${section}${end < 0 ? '' : text.slice(end + 1)}`;
+  await writeFile(md, updated);
+  const results = JSON.parse(await readFile(json, 'utf8')) as Record<string, unknown>;
+  results.historyScale = { machine, measure: result };
+  await writeFile(json, `${JSON.stringify(results, null, 2)}\n`);
 }

@@ -6,7 +6,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { measureColdStart } from './cold-start.ts';
 import { measureConcurrency } from './concurrency.ts';
-import { measureHistoryScale, renderHistorySection } from './history-scale.ts';
+import { measureHistoryScale, saveHistorySection } from './history-scale.ts';
 import { measureLaunchLatency } from './launch-latency.ts';
 import { log, withWorld, type MeasureResult } from './lib.ts';
 import { describeMachine } from './machine.ts';
@@ -96,9 +96,12 @@ async function main(args: string[]): Promise<void> {
       '',
     ].join('\n'),
   );
-  // Its own section (RESULTS.md "History at scale"), printed for pasting after a subset run.
+  // Measure 9 has its own RESULTS.md section and results.json entry: a subset run refreshes just those.
   const history = results.find((r) => r.id === 'history-scale' && !r.error);
-  if (history) process.stdout.write(`\n${renderHistorySection(history, machine.date)}\n`);
+  if (history && !full) {
+    await saveHistorySection(history, machine);
+    log('updated the "History at scale" section of bench/RESULTS.md and historyScale in bench/results.json');
+  }
 }
 
 main(process.argv.slice(2)).then(
