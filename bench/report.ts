@@ -1,5 +1,6 @@
 // Renders RESULTS.md from the measures, the diagnostics and the machine.
 import { buildFindings } from './findings.ts';
+import { renderHistorySection } from './history-scale.ts';
 import { fmt, type MeasureResult } from './lib.ts';
 import type { Machine } from './machine.ts';
 import type { StartupDiagnostics, Variant } from './startup-diagnostics.ts';
@@ -73,6 +74,8 @@ export function renderReport(machine: Machine, results: MeasureResult[], diag: S
       '',
     );
   }
+  const history = results.find((r) => r.id === 'history-scale' && !r.error);
+  if (history) lines.push(renderHistorySection(history, machine));
   lines.push(
     '## Method notes',
     '',
@@ -80,7 +83,7 @@ export function renderReport(machine: Machine, results: MeasureResult[], diag: S
     '- Tool calls go over stdio as raw JSON-RPC lines (`bench/stdio-rpc.ts`), so no client-side SDK validation is timed. The baseline server (`bench/baseline-server.ts`) is run from a copy with its types stripped ahead of time (`bench/baseline.ts`), as the product runs from compiled `dist/`.',
     '- Where a Codex run is involved, one unmeasured warm-up run comes first (Codex sets up its state in a fresh CODEX_HOME on the first run).',
     '- Many turns in one workspace with the default `workspace-write` sandbox are run one at a time by the scheduler\'s write-conflict rule; measures 1 and 7 pass `allowConcurrentWrites: true` so the turns really run concurrently.',
-    '- Run a subset with `node bench/run.ts <id> …` (ids: ' + results.map((r) => `\`${r.id}\``).join(', ') + '); a subset prints its table and leaves RESULTS.md and results.json alone.',
+    '- Run a subset with `node bench/run.ts <id> …` (ids: ' + results.map((r) => `\`${r.id}\``).join(', ') + '); a subset prints its table and leaves RESULTS.md and results.json alone, except `history-scale`, which rewrites only its own section and the `historyScale` entry.',
     '',
   );
   return lines.join('\n');

@@ -17,7 +17,7 @@ const TARGET_P50 = 20;
 const DAY = 86_400_000;
 
 /** A realistic finished session: succeeded (mostly), a few commands and files, notifications sent. */
-function finishedSession(createdMs: number, workspace: string, n: number): Session {
+export function finishedSession(createdMs: number, workspace: string, n: number): Session {
   const created = new Date(createdMs).toISOString();
   const startedAt = new Date(createdMs + 150).toISOString();
   const endedAt = new Date(createdMs + 60_000 + (n % 600) * 1000).toISOString();
