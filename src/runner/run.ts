@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const ended = (await registry.getSession(sessionId))?.turns[Number(turnArg) - 1]?.endedAt;
   if (notifier) await deliverLeftovers(deps, (ended ? Date.parse(ended) : Date.now()) + notifier.budgetMs);
   // Finished, settled sessions leave the live file, so its size follows what runs, not the history.
-  await registry.archiveSettled();
+  await registry.archiveSettled().catch((error) => log(`archiving finished sessions: ${errorMessage(error)}`));
 }
 
 main().then(

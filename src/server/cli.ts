@@ -8,6 +8,7 @@ import { errorMessage } from '../errors.ts';
 import { deliverLeftovers, reconcileAndStart } from '../runner/housekeeping.ts';
 import { Notifier } from '../notify/notifier.ts';
 import { makePaths } from '../store/paths.ts';
+import { MAX_PER_MOVE } from '../store/archiving.ts';
 import { pruneOldSessions } from '../store/retention.ts';
 import { Registry } from '../store/registry.ts';
 import { VERSION } from '../version.ts';
@@ -60,7 +61,10 @@ async function main(argv: string[]): Promise<void> {
       .then(() => reconcileAndStart(deps))
       .then(() => deliverLeftovers(deps))
       // Also migrates a registry of the previous format (every session ever kept in one file).
-      .then(() => registry.archiveSettled())
+      .then(async () => {
+        // In batches, so a runner waiting for the lock meanwhile never waits long.
+        while ((await registry.archiveSettled()) >= MAX_PER_MOVE);
+      })
       .catch((error) => log(`start-up housekeeping failed: ${errorMessage(error)}`));
   });
 }

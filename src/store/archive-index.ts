@@ -42,11 +42,17 @@ export function shardOf(createdAt: string): string {
   return createdAt.slice(0, 10);
 }
 
+/** About a week of days: what listings without a filter, and status calls, read again and again. */
+const CACHED_SHARDS = 8;
+
 const SHARD_NAME = /^(\d{4}-\d{2}-\d{2})\.jsonl$/;
 
 export class ArchiveIndex {
   readonly #dir: string;
-  /** Parsed shards, reused while the file is unchanged (appends change its size). */
+  /**
+   * Parsed shards, reused while the file is unchanged (appends change its size). Only the few used
+   * last: a listing with a filter that matches little reads old shards once, without keeping them all.
+   */
   readonly #cache = new Map<string, { key: string; entries: IndexEntry[] }>();
 
   constructor(dir: string) {
@@ -56,7 +62,12 @@ export class ArchiveIndex {
   /** Appends entries, grouped by shard, and makes them durable before returning. */
   async append(entries: IndexEntry[]): Promise<void> {
     const byShard = new Map<string, IndexEntry[]>();
-    for (const entry of entries) byShard.set(shardOf(entry.createdAt), [...(byShard.get(shardOf(entry.createdAt)) ?? []), entry]);
+    for (const entry of entries) {
+      const shard = shardOf(entry.createdAt);
+      const lines = byShard.get(shard) ?? [];
+      lines.push(entry);
+      byShard.set(shard, lines);
+    }
     await mkdir(this.#dir, { recursive: true, mode: 0o700 });
     for (const [shard, lines] of byShard) {
       const file = this.#file(shard);
@@ -88,7 +99,11 @@ export class ArchiveIndex {
     if (!info) return [];
     const key = `${info.ino}:${info.size}:${info.mtimeMs}`;
     const cached = this.#cache.get(shard);
-    if (cached?.key === key) return cached.entries;
+    if (cached?.key === key) {
+      this.#cache.delete(shard);
+      this.#cache.set(shard, cached);
+      return cached.entries;
+    }
     const latest = new Map<string, IndexEntry>();
     for (const line of (await readFile(file, 'utf8')).split('\n')) {
       if (line === '') continue;
@@ -98,7 +113,10 @@ export class ArchiveIndex {
       if (entry.success) latest.set(entry.data.id, entry.data);
     }
     const entries = [...latest.values()].filter((entry) => !entry.forgotten).sort(newestFirst);
+    this.#cache.delete(shard);
     this.#cache.set(shard, { key, entries });
+    // A Map iterates in insertion order: the first key is the one used longest ago.
+    if (this.#cache.size > CACHED_SHARDS) this.#cache.delete(this.#cache.keys().next().value!);
     return entries;
   }
 

@@ -1,3 +1,6 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isProcessAlive, processStartTime } from '../process/liveness.ts';
 import { activeSessions } from './queries.ts';
 import type { Registry, RegistryData } from './registry.ts';
 import { isActive, latestTurn, type Session } from './session.ts';
@@ -14,23 +17,66 @@ export const LIVE_FINISHED_KEEP = 50;
  * in both places, and readers trust the live copy: it is never older.
  * Returns how many sessions were moved.
  */
-export async function archiveSettled(registry: Registry, keep = LIVE_FINISHED_KEEP): Promise<number> {
-  const candidates = archivable(await registry.read(), keep);
-  if (candidates.length === 0) return 0;
-  await registry.archive.writeRecords(candidates);
-  const written = new Map(candidates.map((s) => [s.id, { session: s, print: fingerprint(s) }]));
-  return registry.update(async (data) => {
-    const unchanged = [...written.values()]
-      .filter(({ session, print }) => {
-        const current = data.sessions[session.id];
-        return current !== undefined && isSettled(current) && fingerprint(current) === print;
-      })
-      .map(({ session }) => session);
-    // Index lines and the drop from the live file under one lock: no other index change interleaves.
-    await registry.archive.list(unchanged);
-    for (const session of unchanged) delete data.sessions[session.id];
-    return unchanged.length;
-  });
+export async function archiveSettled(registry: Registry, keep = LIVE_FINISHED_KEEP, batch = MAX_PER_MOVE): Promise<number> {
+  if (archivable(await registry.read(), keep).length === 0) return 0;
+  // One mover at a time: a runner ending during a large migration must not start a second one.
+  const release = await claimMover(registry.paths.archiveIndexDir);
+  if (!release) return 0;
+  try {
+    const candidates = archivable(await registry.read(), keep).slice(0, batch);
+    if (candidates.length === 0) return 0;
+    await registry.archive.writeRecords(candidates);
+    const written = new Map(candidates.map((s) => [s.id, { session: s, print: fingerprint(s) }]));
+    // The locked step may run again (a lost lock): index lines already appended are not appended twice.
+    const listed = new Set<string>();
+    return await registry.update(async (data) => {
+      const unchanged = [...written.values()]
+        .filter(({ session, print }) => {
+          const current = data.sessions[session.id];
+          return current !== undefined && isSettled(current) && fingerprint(current) === print;
+        })
+        .map(({ session }) => session);
+      // Index lines and the drop from the live file under one lock: no other index change interleaves.
+      const toList = unchanged.filter((s) => !listed.has(s.id));
+      await registry.archive.list(toList);
+      for (const session of toList) listed.add(session.id);
+      for (const session of unchanged) delete data.sessions[session.id];
+      return unchanged.length;
+    });
+  } finally {
+    await release();
+  }
+}
+
+/** Sessions moved in one call: a bounded pause for a runner leaving, and a bounded locked write. */
+export const MAX_PER_MOVE = 5000;
+
+/**
+ * A marker file naming the process that is moving sessions; a marker whose
+ * process is gone is taken over. Returns the release, or null when another
+ * live process is moving.
+ */
+async function claimMover(dir: string): Promise<(() => Promise<void>) | null> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const marker = path.join(dir, '..', 'moving');
+  const me = JSON.stringify({ pid: process.pid, startTime: processStartTime(process.pid) });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(marker, me, { flag: 'wx', mode: 0o600 });
+      return async () => {
+        if ((await readFile(marker, 'utf8').catch(() => '')) === me) await rm(marker, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder: { pid?: unknown; startTime?: unknown } = await readFile(marker, 'utf8')
+      .then((text) => JSON.parse(text) as { pid?: unknown; startTime?: unknown })
+      .catch(() => ({}));
+    const alive = typeof holder.pid === 'number' && isProcessAlive(holder.pid, typeof holder.startTime === 'string' ? holder.startTime : null);
+    if (alive) return null;
+    await rm(marker, { force: true });
+  }
+  return null;
 }
 
 /** Settled sessions beyond the `keep` most recently ended, oldest first. Cheap when there are none. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, rmdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../errors.ts';
 import { isProcessAlive, processStartTime, processState } from '../process/liveness.ts';
@@ -101,8 +101,14 @@ export async function acquireLock(
         },
         async release() {
           // proper-lockfile removes the lock with rmdir: our owner record goes first, and only if it is ours.
-          if ((await readOwner(ownerFile))?.token === owner.token) await rm(ownerFile, { force: true });
-          await release().catch((error: Error) => log(`registry unlock: ${error.message}`));
+          const ours = (await readOwner(ownerFile))?.token === owner.token;
+          if (ours) await rm(ownerFile, { force: true });
+          await release().catch(async (error: Error) => {
+            log(`registry unlock: ${error.message}`);
+            // proper-lockfile gave the lock up (it judged it compromised) but the directory is still ours:
+            // remove it, or every other writer waits for it to look stale.
+            if (ours) await rmdir(lockPath).catch(() => {});
+          });
         },
       };
     } catch (error) {

@@ -98,8 +98,8 @@ export class Registry {
   }
 
   /** Moves settled finished sessions beyond the most recent few to the archive (archiving.ts). */
-  archiveSettled(keep?: number): Promise<number> {
-    return archiveSettled(this, keep);
+  archiveSettled(keep?: number, batch?: number): Promise<number> {
+    return archiveSettled(this, keep, batch);
   }
 
   /** Deletes a finished session, live or archived, with its files. Refuses (throws `refuse()`) when it runs. */
