@@ -126,4 +126,38 @@ describe('attack findings', { concurrency: 1 }, () => {
       await world.close();
     }
   });
+  test('a runner waiting (within its 120 s budget) for a lock held 35 s is not declared "never started"', async () => {
+    const world = await createWorld();
+    try {
+      const client = await startClient(world.env);
+      try {
+        await client.ok('codex_status', {});
+        const lock = path.join(world.stateDir, 'sessions.json.lock');
+        const { sessionId } = await client.ok('codex_launch', { prompt: '@reply hello', sandbox: 'read-only' });
+        // Take the lock right after the launch's write, before the fresh runner process claims its turn.
+        for (;;) {
+          try {
+            await mkdir(lock);
+            break;
+          } catch {
+            await sleep(1);
+          }
+        }
+        await writeFile(path.join(lock, 'owner'), JSON.stringify({ pid: process.pid, startTime: processStartTime(process.pid), host: hostname(), token: 'test' }));
+        const look = (async () => {
+          await sleep(25_000);
+          return client.call('codex_status', { sessionId }); // waits for the lock like the runner does
+        })();
+        await sleep(35_000);
+        await rm(lock, { recursive: true, force: true });
+        await look;
+        const status = await client.waitFor(sessionId, (s) => s !== 'queued' && s !== 'running', 60_000);
+        assert.equal(status.status, 'succeeded', `${status.status}: ${status.error}`);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await world.close();
+    }
+  });
 });
