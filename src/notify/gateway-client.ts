@@ -80,6 +80,9 @@ export class GatewayClient {
         body: JSON.stringify(body),
         signal: signal ? AbortSignal.any([deadline, signal]) : deadline,
         dispatcher: agent.compose(watchRequestSent(() => (sent = true))),
+        // A send that must not be repeated never rides a kept-alive socket the gateway may have closed
+        // meanwhile: that is the one case where "sent, then the connection closed" would be harmless.
+        reset: !idempotent,
       });
       httpStatus = response.statusCode;
       // The status is the gateway's verdict; a body that never ends must not hold the request past its deadline.
@@ -91,18 +94,15 @@ export class GatewayClient {
         const why = deadline.aborted || signal?.aborted ? `could not reach the gateway within ${waited()}` : errorMessage(error);
         return { ok: false, httpStatus: null, error: `${why}; the request was not sent, so it will be tried again`, retryable: true, unknown: false, body: null };
       }
-      if (!deadline.aborted && !signal?.aborted) {
-        // The connection closed before any answer: what a restarting gateway or a keep-alive socket
-        // the gateway had just closed looks like. Such a request was most likely never acted on, and
-        // losing the final is worse than the rare duplicate, so it is tried again as before.
-        return { ok: false, httpStatus: null, error: `${errorMessage(error)}; will be tried again`, retryable: true, unknown: false, body: null };
-      }
       if (idempotent) {
         return { ok: false, httpStatus: null, error: `no answer within ${waited()}; tried again with the same idempotency key, which the gateway runs once`, retryable: true, unknown: false, body: null };
       }
+      // Sent in full, then no answer (a timeout, or the connection closed under it): the gateway may have
+      // delivered it. A message without an idempotency key is never sent twice; it is recorded as unknown.
+      const what = deadline.aborted || signal?.aborted ? `no answer within ${waited()}` : `the connection closed without an answer (${errorMessage(error)})`;
       return {
         ok: false, httpStatus: null, retryable: false, unknown: true, body: null,
-        error: `no answer within ${waited()} after the request was sent: it may have been delivered, so it is not sent again (check the chat)`,
+        error: `${what} after the request was sent: it may have been delivered, so it is not sent again (check the chat)`,
       };
     }
   }

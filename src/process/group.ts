@@ -19,6 +19,8 @@ export function groupMembers(pgid: number): number[] {
 
 /** Sends `signal` to the whole group; false when the group no longer exists. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  // -0 is our own group and -1 every process we may signal: never a group we recorded.
+  if (!isGroupId(pgid)) return false;
   try {
     process.kill(-pgid, signal);
     return true;
@@ -48,6 +50,7 @@ export function reapGroup(pgid: number): number {
  * process, but once empty a new process may lead a group with the same id.
  */
 export function killOrphanedGroup(leaderPid: number): void {
+  if (!isGroupId(leaderPid)) return;
   try {
     process.kill(leaderPid, 0);
     return;
@@ -55,4 +58,8 @@ export function killOrphanedGroup(leaderPid: number): void {
     if ((error as NodeJS.ErrnoException).code !== 'ESRCH') return;
   }
   signalGroup(leaderPid, 'SIGKILL');
+}
+
+function isGroupId(pgid: number): boolean {
+  return Number.isInteger(pgid) && pgid > 1;
 }

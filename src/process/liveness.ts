@@ -19,6 +19,8 @@ export function processState(pid: number): string | null {
 
 /** True when `pid` runs and, if a start time was recorded, is still the same process. A zombie is gone. */
 export function isProcessAlive(pid: number, startTime: string | null): boolean {
+  // kill(0) and kill(-1) would "succeed" for any process: no recorded process has such a pid.
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
   } catch (error) {
@@ -68,4 +70,22 @@ function statFields(pid: number): string[] | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether a live process was started with exactly these trailing arguments
+ * (Linux /proc; false elsewhere): finds a runner that was spawned but has not
+ * recorded itself yet, e.g. while it waits for a busy registry lock.
+ */
+export function processWithArgsExists(args: string[]): boolean {
+  const tail = args.join('\0');
+  for (const pid of allPids()) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0$/, '');
+      if (cmdline.endsWith(`\0${tail}`) && processState(pid) !== 'Z') return true;
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return false;
 }

@@ -3,7 +3,7 @@ import { errorMessage } from '../errors.ts';
 import { makePaths } from '../store/paths.ts';
 import { Registry } from '../store/registry.ts';
 import { RUNNER_LOCK_WAIT_MS } from '../store/registry-lock.ts';
-import { takeTurnEnv } from '../store/turn-input.ts';
+import { sweepPendingSettings, takeTurnEnv } from '../store/turn-input.ts';
 import { runTurn } from './run-turn.ts';
 import { deliverLeftovers, reconcileAndStart } from './housekeeping.ts';
 import { Notifier } from '../notify/notifier.ts';
@@ -37,6 +37,7 @@ async function main(): Promise<void> {
   if (notifier) await deliverLeftovers(deps, (ended ? Date.parse(ended) : Date.now()) + notifier.budgetMs);
   // Finished, settled sessions leave the live file, so its size follows what runs, not the history.
   await registry.archiveSettled().catch((error) => log(`archiving finished sessions: ${errorMessage(error)}`));
+  await sweepPendingSettings(registry).catch((error) => log(`sweeping settings files: ${errorMessage(error)}`));
 }
 
 main().then(

@@ -10,6 +10,7 @@ import { Notifier } from '../notify/notifier.ts';
 import { makePaths } from '../store/paths.ts';
 import { MAX_PER_MOVE } from '../store/archiving.ts';
 import { pruneOldSessions } from '../store/retention.ts';
+import { sweepPendingSettings } from '../store/turn-input.ts';
 import { Registry } from '../store/registry.ts';
 import { VERSION } from '../version.ts';
 import { createServer } from './create-server.ts';
@@ -59,6 +60,8 @@ async function main(argv: string[]): Promise<void> {
       .init()
       .then(() => pruneOldSessions(registry, paths, config.retentionDays))
       .then(() => reconcileAndStart(deps))
+      .then(() => sweepPendingSettings(registry))
+      .then(() => registry.sweepDebris())
       .then(() => deliverLeftovers(deps))
       // Also migrates a registry of the previous format (every session ever kept in one file).
       .then(async () => {

@@ -61,6 +61,11 @@ export class Archive {
     }
   }
 
+  /** Deletes a session's folder (its record and turn files). Under the registry lock. */
+  async remove(id: string): Promise<void> {
+    await rm(this.#paths.sessionDir(id), { recursive: true, force: true });
+  }
+
   /** Forgets a session: a tombstone in the index first (it is no longer listed), then its folder. Under the registry lock. */
   async forget(session: Session): Promise<void> {
     await this.index.append([{ ...indexEntryOf(session), forgotten: true }]);

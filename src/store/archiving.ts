@@ -41,6 +41,13 @@ export async function archiveSettled(registry: Registry, keep = LIVE_FINISHED_KE
       await registry.archive.list(toList);
       for (const session of toList) listed.add(session.id);
       for (const session of unchanged) delete data.sessions[session.id];
+      // A session that left the live file while its record was being written was forgotten or pruned
+      // meanwhile: the record written for it must not bring it back.
+      for (const { session } of written.values()) {
+        if (!Object.hasOwn(data.sessions, session.id) && !unchanged.includes(session) && !(await registry.archive.index.find(session.id, session.createdAt))) {
+          await registry.archive.remove(session.id);
+        }
+      }
       return unchanged.length;
     });
   } finally {

@@ -6,6 +6,8 @@ export interface Paths {
   readonly registry: string;
   readonly lock: string;
   readonly sessionsDir: string;
+  /** Settings files of accepted turns not yet started (they hold secrets; see turn-input.ts). */
+  readonly pendingDir: string;
   /** Day shards listing the archived sessions (ArchiveIndex). */
   readonly archiveIndexDir: string;
   /** An archived session's record, beside its turn files. */
@@ -39,11 +41,16 @@ export function makePaths(home: string): Paths {
     registry: path.join(home, 'sessions.json'),
     lock: path.join(home, 'sessions.json.lock'),
     sessionsDir,
+    pendingDir: path.join(home, 'pending'),
     archiveIndexDir: path.join(home, 'archive', 'index'),
     sessionDir,
     sessionRecord: (id) => path.join(sessionDir(id), 'session.json'),
     turnFile: (id, turn, kind) => path.join(sessionDir(id), `turn-${turn}.${kind}`),
-    turnInput: (id, turn, inputId, kind) => path.join(sessionDir(id), inputId ? `turn-${turn}.${inputId}.${kind}` : `turn-${turn}.${kind}`),
+    // The settings file lives apart, in one small folder, so a sweep finds any left behind without reading history.
+    turnInput: (id, turn, inputId, kind) =>
+      kind === 'env.json' && inputId
+        ? path.join(home, 'pending', `${id}.${turn}.${inputId}.env.json`)
+        : path.join(sessionDir(id), inputId ? `turn-${turn}.${inputId}.${kind}` : `turn-${turn}.${kind}`),
     lease: (id) => path.join(sessionDir(id), 'runner.lease'),
   };
 }

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { killOrphanedGroup } from '../process/group.ts';
-import { isProcessAlive } from '../process/liveness.ts';
+import { isProcessAlive, processWithArgsExists } from '../process/liveness.ts';
 import { killTurnLeftovers, turnMarker } from '../process/turn-processes.ts';
 import { activeSessions } from './queries.ts';
 import type { Paths } from './paths.ts';
@@ -26,9 +26,9 @@ export interface Interrupted {
 export type OnInterrupted = (session: Session, turn: Turn, now: string) => void;
 
 export async function reconcile(registry: Registry, onInterrupted?: OnInterrupted, now = Date.now()): Promise<Interrupted[]> {
-  if (findDead(activeSessions(await registry.read()), now).length === 0) return [];
+  if (findDead(registry.paths.home, activeSessions(await registry.read()), now).length === 0) return [];
   const interrupted = await registry.update((data) => {
-    const dead = findDead(Object.values(data.sessions), now);
+    const dead = findDead(registry.paths.home, Object.values(data.sessions), now);
     for (const { sessionId, turn } of dead) {
       const session = data.sessions[sessionId]!;
       const record = session.turns[turn - 1]!;
@@ -83,17 +83,19 @@ function runnerLogHead(paths: Paths, sessionId: string, turn: number): string {
   return lines.length > 0 ? ` Its log (${paths.turnFile(sessionId, turn, 'runner.log')}) begins: ${lines.join(' | ')}` : '';
 }
 
-function findDead(sessions: Session[], now: number): Interrupted[] {
+function findDead(home: string, sessions: Session[], now: number): Interrupted[] {
   const dead: Interrupted[] = [];
   for (const session of sessions) {
     const turn = latestTurn(session);
-    if (turn.status === 'running' && runnerIsGone(turn, now)) dead.push({ sessionId: session.id, turn: turn.turn });
+    if (turn.status === 'running' && runnerIsGone(home, session.id, turn, now)) dead.push({ sessionId: session.id, turn: turn.turn });
   }
   return dead;
 }
 
-function runnerIsGone(turn: Turn, now: number): boolean {
+function runnerIsGone(home: string, sessionId: string, turn: Turn, now: number): boolean {
   if (turn.runner) return !isProcessAlive(turn.runner.pid, turn.runner.startTime);
   const since = Date.parse(turn.startedAt ?? turn.createdAt);
-  return now - since > RUNNER_START_GRACE_MS;
+  if (now - since <= RUNNER_START_GRACE_MS) return false;
+  // Spawned but not recorded yet: it may be waiting for the registry lock (runners wait up to 2 minutes).
+  return !processWithArgsExists([home, sessionId, String(turn.turn)]);
 }

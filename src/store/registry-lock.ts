@@ -91,6 +91,8 @@ export async function acquireLock(
         await utimes(lockPath, created.atime, created.mtime);
       } catch (error) {
         await release().catch(() => {});
+        // The lock directory was removed under us before we could sign it: take it again.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
         throw error;
       }
       return {

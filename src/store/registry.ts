@@ -1,4 +1,6 @@
-import { rename, stat } from 'node:fs/promises';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { isProcessAlive } from '../process/liveness.ts';
 import { Low } from 'lowdb';
 import { UserError } from '../errors.ts';
 import { Archive } from './archive.ts';
@@ -16,6 +18,9 @@ import { explainStorageError } from './storage-error.ts';
 export type { RegistryData } from './registry-shape.ts';
 
 export type Log = (message: string) => void;
+
+/** Temporary files of a write this old are left by a writer that was killed: no write takes minutes. */
+const DEBRIS_AGE_MS = 5 * 60_000;
 
 /** A write whose lock was lost is redone from a fresh read; more than this means something is badly wrong. */
 const LOST_LOCK_RETRIES = 3;
@@ -51,6 +56,28 @@ export class Registry {
   async init(): Promise<void> {
     await ensurePrivateDir(this.paths.home);
     await ensurePrivateDir(this.paths.sessionsDir);
+  }
+
+  /**
+   * Removes what writers killed mid-write left beside the registry: staged copies
+   * (`sessions.json.<pid>-<hex>.next`) of processes that are gone, and
+   * write-file-atomic's temporary files older than a few minutes.
+   */
+  async sweepDebris(now = Date.now()): Promise<number> {
+    const base = path.basename(this.paths.registry);
+    let removed = 0;
+    for (const name of await readdir(this.paths.home).catch(() => [] as string[])) {
+      const staged = new RegExp(`^${base.replace('.', '\\.')}\\.(\\d+)-[0-9a-f]+\\.next$`).exec(name);
+      const temporary = new RegExp(`^${base.replace('.', '\\.')}\\.\\d+$`).test(name);
+      if (!staged && !temporary) continue;
+      const file = path.join(this.paths.home, name);
+      const old = now - ((await stat(file).catch(() => undefined))?.mtimeMs ?? now) > DEBRIS_AGE_MS;
+      if ((staged && !isProcessAlive(Number(staged[1]), null)) || old) {
+        await rm(file, { force: true });
+        removed += 1;
+      }
+    }
+    return removed;
   }
 
   /**

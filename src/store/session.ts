@@ -51,10 +51,19 @@ export type Usage = z.infer<typeof usageSchema>;
 export const commandRecordSchema = z.object({ command: z.string(), exitCode: z.number().nullable() });
 export type CommandRecord = z.infer<typeof commandRecordSchema>;
 
+/**
+ * A process we recorded and may signal. Never 0 or 1: `kill(-0)` is our own process group and
+ * `kill(-1)` every process we may signal, so a damaged record must never reach a signal.
+ */
+const processRefSchema = z.object({ pid: z.number().int().min(2), startTime: z.string().nullable() });
+
+/** Times are ISO strings, as `Date#toISOString` writes them; shards and ordering rely on that. */
+const isoTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, { error: 'should be an ISO time such as 2026-12-02T10:00:00.000Z' });
+
 export const turnSchema = z.object({
   turn: z.number().int().min(1),
   status: z.enum(STATUSES),
-  createdAt: z.string(),
+  createdAt: isoTime,
   startedAt: z.string().nullable(),
   endedAt: z.string().nullable(),
   timeoutSeconds: z.number(),
@@ -65,7 +74,7 @@ export const turnSchema = z.object({
   heartbeatStyle: z.enum(['new', 'edit']).default('new'),
   heartbeatMessageId: z.string().nullable().default(null),
   /** The runner process owning this turn; its pid is also the process group id of Codex. */
-  runner: z.object({ pid: z.number(), startTime: z.string().nullable() }).nullable(),
+  runner: processRefSchema.nullable(),
   lastEventAt: z.string().nullable(),
   activity: z.string(),
   counters: countersSchema,
@@ -103,7 +112,7 @@ export const outboxEntrySchema = z.object({
   maxAttempts: z.number(),
   nextAttemptAt: z.string(),
   /** Who is sending it right now; a claim by a dead process means the outcome is unknown. */
-  claim: z.object({ pid: z.number(), startTime: z.string().nullable() }).nullable(),
+  claim: processRefSchema.nullable(),
 });
 export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
 
@@ -130,9 +139,12 @@ export const sessionSchema = z.object({
   model: z.string().nullable(),
   reasoningEffort: z.enum(REASONING_EFFORTS).nullable(),
   allowConcurrentWrites: z.boolean().default(false),
-  createdAt: z.string(),
+  createdAt: isoTime,
   threadId: z.string().nullable(),
-  turns: z.array(turnSchema).min(1),
+  turns: z
+    .array(turnSchema)
+    .min(1)
+    .refine((turns) => turns.every((t, i) => t.turn === i + 1), { error: 'turn numbers must be 1, 2, 3… in order' }),
   outbox: z.array(outboxEntrySchema).default([]),
   notifications: z.array(notificationRecordSchema).default([]),
   /** A notification problem the user can fix in OpenClaw's config (e.g. a refused sessionKey). */

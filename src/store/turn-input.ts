@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { z } from 'zod';
 import type { Paths } from './paths.ts';
 import { writePrivateFile } from './private-file.ts';
+import type { Registry } from './registry.ts';
 
 /**
  * What the server that accepts a turn hands to whichever runner starts it: the
@@ -25,7 +27,13 @@ export async function writeTurnInput(
   env: Readonly<NodeJS.ProcessEnv>,
 ): Promise<void> {
   const { sessionId, turn, inputId } = target;
-  await mkdir(paths.sessionDir(sessionId), { recursive: true, mode: 0o700 });
+  // Not recursive: the state directory exists (Registry.init), and a plain mkdir reports the real cause
+  // (a read-only file system says EROFS; a recursive one says ENOENT).
+  for (const dir of [paths.sessionDir(sessionId), paths.pendingDir]) {
+    await mkdir(dir, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+  }
   await writePrivateFile(paths.turnInput(sessionId, turn, inputId, 'prompt.txt'), prompt);
   await writePrivateFile(paths.turnInput(sessionId, turn, inputId, 'env.json'), JSON.stringify({ env }));
 }
@@ -69,4 +77,32 @@ export async function takeTurnEnv(paths: Paths, sessionId: string, turn: number,
 
 export function readTurnPrompt(paths: Paths, sessionId: string, turn: number, inputId: string | null): Promise<string> {
   return readFile(paths.turnInput(sessionId, turn, inputId, 'prompt.txt'), 'utf8');
+}
+
+/** A settings file this old without a turn waiting for it was left by a server that died mid-launch. */
+const ORPHAN_AFTER_MS = 120_000;
+
+/**
+ * Deletes settings files that no queued turn will read: left by a server killed
+ * between writing them and recording the turn, or by a turn that ended
+ * without a runner. They hold secrets, so none outlives its use.
+ */
+export async function sweepPendingSettings(registry: Registry, now = Date.now()): Promise<number> {
+  const names = await readdir(registry.paths.pendingDir).catch(() => [] as string[]);
+  if (names.length === 0) return 0;
+  const sessions = (await registry.read()).sessions;
+  let removed = 0;
+  for (const name of names) {
+    const [sessionId = '', turnText = '', inputId = ''] = name.split('.');
+    const turn = Object.hasOwn(sessions, sessionId) ? sessions[sessionId]!.turns[Number(turnText) - 1] : undefined;
+    const waiting = turn?.inputId === inputId && (turn.status === 'queued' || (turn.status === 'running' && turn.runner === null));
+    if (waiting) continue;
+    const file = path.join(registry.paths.pendingDir, name);
+    const age = now - ((await stat(file).catch(() => undefined))?.mtimeMs ?? now);
+    if (turn?.inputId === inputId || age > ORPHAN_AFTER_MS) {
+      await rm(file, { force: true });
+      removed += 1;
+    }
+  }
+  return removed;
 }

@@ -166,7 +166,8 @@ describe('OpenClaw notifications through a fake gateway', { concurrency: 1 }, ()
     await gateway.waitFor((c) => String(c.body?.args?.message ?? '').startsWith('🚀') && String(c.body.args.message).includes(launched.sessionId));
     gateway.setMode('down');
     await client.waitFor(launched.sessionId, isFinished);
-    await waitUntil(() => gateway.calls.filter((c) => c.status === 0).length >= 2, 20_000, 'two failed attempts');
+    const failedFinals = async () => (await client.ok('codex_status', { sessionId: launched.sessionId })).notifications.filter((n: any) => n.kind === 'final' && n.outcome === 'failed').length;
+    await waitUntil(async () => (await failedFinals()) >= 2, 20_000, 'two failed attempts');
     gateway.setMode('ok');
     const delivered = () => gateway.messages().filter((m) => m.includes('survived the outage'));
     await waitUntil(() => delivered().length > 0, 30_000, 'the final after the outage');

@@ -24,7 +24,10 @@ export type FakeMode =
   | 'hang'
   /** Answers 200 at once, then sends the body a byte at a time forever: each chunk resets a per-phase body timeout. */
   | 'trickle'
-  | 'down';
+  /** Not listening at all: connections are refused, as when the gateway is stopped. */
+  | 'down'
+  /** Reads the whole request, then drops the connection without an answer: it may have acted on it. */
+  | 'drop';
 
 export interface FakeGateway {
   url: string;
@@ -174,7 +177,7 @@ export async function startFakeGateway(options: { gatewayToken?: string; hooksTo
 
       const current = !picks || picks(call) ? mode : 'ok';
       if (typeof current === 'object' && 'status' in current && --remaining <= 0) { mode = 'ok'; remaining = Infinity; picks = undefined; }
-      if (current === 'down') { record(call); req.socket.destroy(); return; }
+      if (current === 'drop' || current === 'down') { record(call); req.socket.destroy(); return; }
       if (current === 'hang') { record(call); return; } // never answered; close() drops it
       if (current === 'trickle') {
         call.status = 200;
@@ -208,9 +211,17 @@ export async function startFakeGateway(options: { gatewayToken?: string; hooksTo
     allowRequestSessionKey: false,
     allowSessionsSend: false,
     setMode(next, only) {
+      const wasDown = mode === 'down' && !picks;
       mode = next;
       picks = only;
       remaining = typeof next === 'object' && 'status' in next && next.times !== undefined ? next.times : Infinity;
+      // 'down' for every request stops listening (connections refused); leaving it listens on the same port again.
+      if (next === 'down' && !only && !wasDown) {
+        server.close();
+        server.closeAllConnections();
+      } else if (wasDown && !(next === 'down' && !only)) {
+        server.listen(port, '127.0.0.1');
+      }
     },
     waitFor(pred, timeoutMs = 5000) {
       const hit = calls.find(pred);
@@ -224,6 +235,7 @@ export async function startFakeGateway(options: { gatewayToken?: string; hooksTo
     messages: () => [...sent],
     close() {
       server.closeAllConnections(); // also ends 'hang' requests
+      if (!server.listening) return Promise.resolve();
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };

@@ -86,13 +86,16 @@ test('mode { delayMs } delays the answer', async () => {
   assert.ok(Date.now() - t0 >= 280, `answered after ${Date.now() - t0} ms`);
 });
 
-test("mode 'hang' never answers (client timeout); 'down' drops the connection", async () => {
+test("mode 'hang' never answers (client timeout); 'drop' drops the connection; 'down' refuses it", async () => {
   gw.setMode('hang');
   await assert.rejects(post('/tools/invoke', gw.gatewayToken, send('hang'), {}, 300), { code: 'UND_ERR_HEADERS_TIMEOUT' });
   const hung = await gw.waitFor((c) => c.body?.args?.message === 'hang');
   assert.equal(hung.status, 0);
+  gw.setMode('drop');
+  await assert.rejects(post('/hooks/wake', gw.hooksToken, { text: 'drop' }), (err: any) => ['UND_ERR_SOCKET', 'ECONNRESET'].includes(err.code));
   gw.setMode('down');
-  await assert.rejects(post('/hooks/wake', gw.hooksToken, { text: 'down' }), (err: any) => ['UND_ERR_SOCKET', 'ECONNRESET'].includes(err.code));
+  await assert.rejects(post('/hooks/wake', gw.hooksToken, { text: 'down' }), (err: any) => err.code === 'ECONNREFUSED' || err.cause?.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(String(err)));
+  gw.setMode('ok');
   gw.setMode('ok');
   assert.equal((await post('/hooks/wake', gw.hooksToken, { text: 'back' })).status, 200);
   await assert.rejects(gw.waitFor((c) => c.path === '/never', 50), /no matching call/);

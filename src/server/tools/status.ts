@@ -7,6 +7,7 @@ import path from 'node:path';
 import { UserError } from '../../errors.ts';
 import { activeSessions, queueOrder } from '../../store/queries.ts';
 import { decodeCursor, encodeCursor } from '../../store/session-list.ts';
+import { DEFAULT_LOCK_WAIT_MS } from '../../store/registry-lock.ts';
 import { isActive, latestTurn, STATUSES, type Session } from '../../store/session.ts';
 import { requireSession, sessionIdField, strictInput, typeError } from '../inputs.ts';
 import { defineTool, type ToolDeps, type ToolRequest } from '../tool.ts';
@@ -64,6 +65,7 @@ export const statusTool = defineTool({
   outputSchema: output,
   annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   async handler(args, deps, request) {
+    const began = Date.now();
     await reconcileAndStartBeforeRead(deps);
     // Notifications a dead or exhausted sender left: sent in the background, never delaying the answer.
     deliverLeftovers(deps).catch((error) => deps.log(`notify: ${errorMessage(error)}`));
@@ -77,7 +79,8 @@ export const statusTool = defineTool({
         throw new UserError('bad_input', `${filters.join(', ')} appl${one ? 'ies' : 'y'} to listings only; drop sessionId to list sessions, or leave ${one ? 'it' : 'them'} out.`);
       }
       let session = await requireSession(deps.registry, args.sessionId);
-      if (args.waitSeconds) session = await waitWhileActive(deps, session, args.waitSeconds * 1000, request);
+      // The wait counts from the call, housekeeping included.
+      if (args.waitSeconds) session = await waitWhileActive(deps, session, args.waitSeconds * 1000 - (Date.now() - began), request);
       return toStatusView(session, Date.now(), positions.get(session.id) ?? null);
     }
     // Live and archived sessions alike; a damaged record is left out with a notice.
@@ -134,7 +137,9 @@ async function waitWhileActive(deps: ToolDeps, session: Session, waitMs: number,
     const left = started + waitMs - Date.now();
     if (left <= 0) break;
     await sleep(Math.min(WAIT_POLL_MS, left), undefined, { signal: request.signal }).catch(() => undefined);
-    await reconcileAndStartBeforeRead(deps);
+    // Housekeeping may wait for the registry lock (up to DEFAULT_LOCK_WAIT_MS): only while that still fits
+    // in the wait, so the answer never comes after the time the caller asked for (clients give up at 60 s).
+    if (started + waitMs - Date.now() > DEFAULT_LOCK_WAIT_MS + 1000) await reconcileAndStartBeforeRead(deps);
     current = (await deps.registry.getSession(session.id)) ?? current;
   }
   return current;
