@@ -1,4 +1,5 @@
 import { UserError } from '../../errors.ts';
+import { requireWorktree } from '../../git/worktree.ts';
 import { reconcileAndStart } from '../../notify/housekeeping.ts';
 import type { Registry, RegistryData } from '../../store/registry.ts';
 import { isActive, latestTurn, newTurn, type Session } from '../../store/session.ts';
@@ -23,6 +24,16 @@ async function comeBack(registry: Registry, id: string): Promise<Session> {
   return archived;
 }
 
+/** An isolated session continues only in its own worktree: one applied, kept, discarded or deleted by hand cannot. */
+async function requireLiveWorktree(session: Session): Promise<void> {
+  const worktree = session.worktree!;
+  if (worktree.state !== 'active') {
+    const kept = worktree.state === 'kept' ? ` Its work is on the branch ${worktree.branch}.` : '';
+    throw new UserError('conflict', `Session ${session.id}'s worktree was ${worktree.state}, so it cannot continue there.${kept} Launch a new task instead.`);
+  }
+  await requireWorktree(worktree);
+}
+
 const stillRunning = (id: string) =>
   new UserError('conflict', `Session ${id} still has a turn running; wait for it (codex_status) or stop it (codex_cancel) first.`);
 
@@ -45,6 +56,7 @@ export const resumeTool = defineTool({
         `Session ${session.id} has no Codex thread to continue (its first turn failed before Codex started one: ${previous.error ?? 'no error recorded'}); launch a new task instead.`,
       );
     }
+    if (session.worktree) await requireLiveWorktree(session);
     // The server that runs the turn decides: a session launched where danger was allowed gets no pass here.
     assertSandboxAllowed(session.sandbox, deps.config);
     // The real path again: a symlinked cwd may point elsewhere now, and the write lock compares real paths.
