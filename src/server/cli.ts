@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<void> {
     if (!existsSync(paths.home)) return;
     registry
       .init()
-      .then(() => pruneOldSessions(registry, paths, config.retentionDays))
+      .then(() => pruneOldSessions(registry, paths, config.retentionDays, Date.now(), log))
       .then(() => reconcileAndStart(deps))
       .then(() => deliverLeftovers(deps))
       // Also migrates a registry of the previous format (every session ever kept in one file).

@@ -1,3 +1,4 @@
+import { rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { applyWorktree } from '../../git/apply-worktree.ts';
@@ -65,13 +66,17 @@ export const applyTool = defineTool({
       };
       const current = await requireSession(deps.registry, session.id);
       claim(current);
+      // The session's folder under worktrees/ is empty once git removed the worktree; a folder still in use stays.
+      const tidy = () => rmdir(deps.paths.worktreeParent(session.id)).catch(() => {});
       if (args.action === 'apply') {
         const applied = await applyWorktree(worktree);
         await setWorktreeState(deps.registry, session.id, 'applied', now);
+        await tidy();
         return { ...base, state: 'applied' as const, branch: null, alreadyApplied: false, diff: applied.diff, warnings: applied.warning ? [applied.warning] : [] };
       }
       const removed = await removeWorktree(worktree, args.action);
       await setWorktreeState(deps.registry, session.id, SETTLED[args.action], now);
+      await tidy();
       return { ...base, state: SETTLED[args.action], branch: removed.branch, alreadyApplied: false, diff: null, warnings: removed.warning ? [removed.warning] : [] };
     });
   },
