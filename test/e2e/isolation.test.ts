@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { isFinished, sharedWorldClient } from '../support/mcp-client.ts';
+import { isFinished, SERVER_MAIN, sharedWorldClient } from '../support/mcp-client.ts';
 import { isAlive, readSessionRecord, waitGroupGone, waitUntil } from '../support/processes.ts';
 
 /**
@@ -247,5 +247,36 @@ describe('isolated runs: a worktree per task, the diff handed back, then apply, 
     assert.equal(status(repo), '');
     const applied = await client.ok('codex_apply', { sessionId: launched.sessionId, action: 'apply' });
     assert.deepEqual(applied.diff.files.map((f: any) => f.path), ['half.txt']);
+  });
+});
+
+describe('doctor and forget with worktrees', { concurrency: 1 }, () => {
+  const shared = sharedWorldClient();
+
+  test('forget takes an isolated session\'s worktree with it; doctor lists stale worktrees and how to remove them', async () => {
+    const { client, world } = shared;
+    const repo = await makeRepo(world.root);
+    const launched = await client.ok('codex_launch', { prompt: '@reply nothing to change', cwd: repo, isolation: 'worktree' });
+    await client.waitFor(launched.sessionId, isFinished);
+    await client.ok('codex_forget', { sessionId: launched.sessionId });
+    assert.ok(!existsSync(launched.worktree.path), 'the worktree went with the session');
+    assert.deepEqual(branches(repo), [], 'and its branch, which held no work');
+
+    const doctor = () => spawnSync(process.execPath, [SERVER_MAIN, 'doctor'], { env: world.env, encoding: 'utf8' }).stdout;
+    assert.match(doctor(), /✔ Worktrees: no stale worktrees/);
+    assert.match(doctor(), /✔ git \(isolated runs, turn diffs\): git \d+\.\d+/);
+    // A worktree no session knows (its record was lost), and one whose repository was deleted.
+    const unknown = path.join(world.stateDir, 'worktrees', 'mf3k2x9a-1a2b3c4d', 'repo');
+    git(repo, 'worktree', 'add', '-q', '-b', 'codex/lost-1a2b3c4d', unknown);
+    const doomed = await makeRepo(world.root);
+    const orphan = path.join(world.stateDir, 'worktrees', 'mf3k2x9a-99999999', 'repo');
+    git(doomed, 'worktree', 'add', '-q', '-b', 'codex/orphan-99999999', orphan);
+    await rm(doomed, { recursive: true, force: true });
+    const report = doctor();
+    assert.match(report, /⚠ Worktrees: 2 stale: /);
+    assert.ok(report.includes(`${unknown} (no session mf3k2x9a-1a2b3c4d is recorded)`), report);
+    assert.ok(report.includes(`${orphan} (its repository is gone)`), report);
+    assert.ok(report.includes(`git -C '${unknown}' worktree remove --force '${unknown}'`), report);
+    assert.ok(report.includes(`rm -rf '${orphan}'`), report);
   });
 });
