@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -96,7 +96,9 @@ describe('isolated runs: a worktree per task, the diff handed back, then apply, 
     const resource = await client.client.readResource({ uri: `codex://sessions/${launched.sessionId}/diff` });
     assert.equal((resource.contents[0] as { text: string }).text, whole.text);
     const patchFile = path.join(world.stateDir, 'sessions', launched.sessionId, 'turn-1.diff.patch');
-    assert.equal((await import('node:fs')).statSync(patchFile).mode & 0o777, 0o600);
+    assert.equal(statSync(patchFile).mode & 0o777, 0o600);
+    assert.equal(statSync(path.join(world.stateDir, 'worktrees')).mode & 0o777, 0o700);
+    assert.equal(statSync(path.dirname(worktreePath)).mode & 0o777, 0o700);
 
     const applied = await client.ok('codex_apply', { sessionId: launched.sessionId, action: 'apply' });
     assert.equal(applied.alreadyApplied, false);

@@ -75,6 +75,8 @@ export const resumeTool = defineTool({
       const current = data.sessions[session.id] ?? (data.sessions[session.id] = await comeBack(deps.registry, session.id));
       // Re-checked under the lock: two resumes racing must not both add a turn.
       if (current.turns.length + 1 !== turn.turn || isActive(latestTurn(current).status)) throw stillRunning(session.id);
+      // And the worktree: an apply, keep or discard that finished meanwhile took it away.
+      if (current.worktree && current.worktree.state !== 'active') await requireLiveWorktree(current);
       current.realCwd = realCwd;
       current.turns.push(turn);
     };
