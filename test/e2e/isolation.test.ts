@@ -154,21 +154,25 @@ describe('isolated runs: a worktree per task, the diff handed back, then apply, 
     assert.match(textOf(resumed), /worktree was discarded, so it cannot continue there/);
   });
 
-  test('two isolated writable runs in one repository run at the same time and both apply cleanly', async () => {
+  test('isolated writable runs in one repository run at the same time; two apply cleanly, the third is discarded: the tree holds exactly the applied changes', async () => {
     const { client, world } = shared;
     const repo = await makeRepo(world.root);
     const a = await client.ok('codex_launch', { prompt: '@write a.txt from a\n@sleep 2000', cwd: repo, isolation: 'worktree' });
     const b = await client.ok('codex_launch', { prompt: '@write b.txt from b\n@sleep 2000', cwd: repo, isolation: 'worktree' });
-    assert.deepEqual([a.status, b.status], ['running', 'running']);
-    const during = await client.ok('codex_status', { sessionId: b.sessionId });
-    assert.doesNotMatch(during.activity, /waiting/);
-    await client.waitFor(a.sessionId, isFinished);
-    await client.waitFor(b.sessionId, isFinished);
+    const c = await client.ok('codex_launch', { prompt: '@write base.txt rewritten by c\n@sleep 2000', cwd: repo, isolation: 'worktree' });
+    assert.deepEqual([a.status, b.status, c.status], ['running', 'running', 'running']);
+    for (const run of [b, c]) assert.doesNotMatch((await client.ok('codex_status', { sessionId: run.sessionId })).activity, /waiting/);
+    for (const run of [a, b, c]) await client.waitFor(run.sessionId, isFinished);
+    // Each diff, from codex_result as an agent reads it.
+    const diffs = await Promise.all([a, b, c].map(async (run) => (await client.ok('codex_result', { sessionId: run.sessionId })).diff.files.map((f: any) => `${f.status} ${f.path}`)));
+    assert.deepEqual(diffs, [['added a.txt'], ['added b.txt'], ['modified base.txt']]);
     await client.ok('codex_apply', { sessionId: a.sessionId, action: 'apply' });
     await client.ok('codex_apply', { sessionId: b.sessionId, action: 'apply' });
+    await client.ok('codex_apply', { sessionId: c.sessionId, action: 'discard' });
     assert.equal(await readFile(path.join(repo, 'a.txt'), 'utf8'), 'from a');
     assert.equal(await readFile(path.join(repo, 'b.txt'), 'utf8'), 'from b');
-    assert.deepEqual(status(repo).split('\n').filter(Boolean).sort(), ['?? a.txt', '?? b.txt']);
+    assert.deepEqual(status(repo).split('\n').filter(Boolean).sort(), ['?? a.txt', '?? b.txt'], 'nothing of c');
+    assert.deepEqual(branches(repo), []);
   });
 
   test('resume: the second turn runs in the same worktree and sees the first turn\'s changes', async () => {
