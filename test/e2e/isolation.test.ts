@@ -5,7 +5,9 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { isFinished, SERVER_MAIN, sharedWorldClient } from '../support/mcp-client.ts';
+import { startFakeGateway } from '../support/fake-gateway.ts';
+import { createWorld, gatewayEnv } from '../support/harness.ts';
+import { isFinished, SERVER_MAIN, sharedWorldClient, startClient } from '../support/mcp-client.ts';
 import { isAlive, readSessionRecord, waitGroupGone, waitUntil } from '../support/processes.ts';
 
 /**
@@ -284,5 +286,34 @@ describe('doctor and forget with worktrees', { concurrency: 1 }, () => {
     assert.ok(report.includes(`${orphan} (its repository is gone)`), report);
     assert.ok(report.includes(`git -C '${unknown}' worktree remove --force '${unknown}'`), report);
     assert.ok(report.includes(`rm -rf '${orphan}'`), report);
+  });
+});
+
+describe('the chat for an isolated run', { concurrency: 1 }, () => {
+  test('the 🚀 names the branch; the ✅ carries the diff stat, the paths and how to apply', async () => {
+    const gateway = await startFakeGateway();
+    const world = await createWorld({ ...gatewayEnv(gateway), CODEX_DELEGATE_HEARTBEAT_SECONDS: '0' });
+    const client = await startClient(world.env);
+    try {
+      const repo = await makeRepo(world.root);
+      const launched = await client.ok('codex_launch', {
+        prompt: '@run mkdir -p notes\n@write notes/todo.txt one line',
+        cwd: repo,
+        isolation: 'worktree',
+        label: 'chat',
+        notify: { channel: 'telegram', target: '42' },
+      });
+      await client.waitFor(launched.sessionId, isFinished);
+      await waitUntil(() => gateway.messages().some((m) => m.startsWith('✅')), 20_000, 'the ✅');
+      const rocket = gateway.messages().find((m) => m.startsWith('🚀'))!;
+      assert.ok(rocket.includes(`isolated: branch ${launched.worktree.branch}`), rocket);
+      const final = gateway.messages().find((m) => m.startsWith('✅'))!;
+      assert.match(final, /1 file · \+1 −0: notes\/todo\.txt/);
+      assert.ok(final.includes(`codex_apply ${launched.sessionId} apply | keep | discard`), final);
+    } finally {
+      await client.close();
+      await world.close();
+      await gateway.close();
+    }
   });
 });
