@@ -137,6 +137,8 @@ export const sessionWorktreeSchema = isolatedWorktreeSchema.extend({
   state: z.enum(WORKTREE_STATES),
   /** When it was applied, kept or discarded. */
   settledAt: z.string().nullable().default(null),
+  /** A codex_apply at work on it: resumes wait until it is done (a dead owner's claim counts for nothing). */
+  busy: z.object({ pid: z.number(), startTime: z.string().nullable(), action: z.string() }).nullable().optional(),
 });
 export type SessionWorktree = z.infer<typeof sessionWorktreeSchema>;
 

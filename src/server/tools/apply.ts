@@ -7,7 +7,7 @@ import { withRepositoryLock } from '../../git/repository-lock.ts';
 import { removeWorktree } from '../../git/worktree.ts';
 import { UserError } from '../../errors.ts';
 import { WORKTREE_STATES, type Session, type SessionWorktree } from '../../store/session.ts';
-import { refuseWhileRunning, setWorktreeState } from '../../store/worktree-state.ts';
+import { claimWorktree, refuseWhileRunning, releaseWorktree, setWorktreeState } from '../../store/worktree-state.ts';
 import { requireSession, sessionIdField, strictInput } from '../inputs.ts';
 import { defineTool } from '../tool.ts';
 
@@ -58,27 +58,41 @@ export const applyTool = defineTool({
 
     const locksDir = path.join(deps.paths.worktreesDir, 'locks');
     return withRepositoryLock(locksDir, worktree.repoRoot, deps.log, async () => {
-      const now = new Date().toISOString();
-      // Under the lock, on the freshest record: a resume or another apply that got in first wins.
+      // On the freshest record, under the registry lock: a resume or another apply that got in first wins,
+      // and a resume that comes later is refused until this one is done (the claim).
       const claim = (current: Session) => {
         refuseWhileRunning(current, () => running(current.id));
         if (current.worktree?.state !== 'active') throw new UserError('conflict', `Session ${current.id}'s worktree was ${current.worktree?.state} meanwhile; nothing was done.`);
       };
-      const current = await requireSession(deps.registry, session.id);
-      claim(current);
+      try {
+        await claimWorktree(deps.registry, session.id, args.action, claim);
+      } catch (error) {
+        if (error instanceof UserError) throw error;
+        throw new UserError('conflict', `Session ${session.id}'s worktree is busy: ${error instanceof Error ? error.message : String(error)}. Try again in a moment.`);
+      }
+      try {
+        return await settle();
+      } catch (error) {
+        await releaseWorktree(deps.registry, session.id);
+        throw error;
+      }
+    });
+
+    async function settle() {
+      const now = new Date().toISOString();
       // The session's folder under worktrees/ is empty once git removed the worktree; a folder still in use stays.
       const tidy = () => rmdir(deps.paths.worktreeParent(session.id)).catch(() => {});
       if (args.action === 'apply') {
-        const applied = await applyWorktree(worktree);
+        const applied = await applyWorktree(worktree!);
         await setWorktreeState(deps.registry, session.id, 'applied', now);
         await tidy();
         return { ...base, state: 'applied' as const, branch: null, alreadyApplied: false, diff: applied.diff, warnings: applied.warning ? [applied.warning] : [] };
       }
-      const removed = await removeWorktree(worktree, args.action);
+      const removed = await removeWorktree(worktree!, args.action);
       await setWorktreeState(deps.registry, session.id, SETTLED[args.action], now);
       await tidy();
       return { ...base, state: SETTLED[args.action], branch: removed.branch, alreadyApplied: false, diff: null, warnings: removed.warning ? [removed.warning] : [] };
-    });
+    }
   },
   summary: (out) => {
     const lines: string[] = [];

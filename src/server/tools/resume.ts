@@ -1,5 +1,6 @@
 import { UserError } from '../../errors.ts';
 import { requireWorktree } from '../../git/worktree.ts';
+import { isWorktreeBusy } from '../../store/worktree-state.ts';
 import { reconcileAndStart } from '../../notify/housekeeping.ts';
 import type { Registry, RegistryData } from '../../store/registry.ts';
 import { isActive, latestTurn, newTurn, type Session } from '../../store/session.ts';
@@ -77,6 +78,9 @@ export const resumeTool = defineTool({
       if (current.turns.length + 1 !== turn.turn || isActive(latestTurn(current).status)) throw stillRunning(session.id);
       // And the worktree: an apply, keep or discard that finished meanwhile took it away.
       if (current.worktree && current.worktree.state !== 'active') await requireLiveWorktree(current);
+      if (current.worktree && isWorktreeBusy(current.worktree)) {
+        throw new UserError('conflict', `Session ${session.id}'s worktree is being ${current.worktree.busy!.action === 'apply' ? 'applied' : current.worktree.busy!.action === 'keep' ? 'kept' : 'discarded'} right now (codex_apply); check codex_status in a moment.`);
+      }
       current.realCwd = realCwd;
       current.turns.push(turn);
     };
