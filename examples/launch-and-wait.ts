@@ -1,6 +1,9 @@
 // Launch a Codex task through codex-delegate-mcp, wait for it, print the answer.
 //
-//   node launch-and-wait.ts "Summarise README.md in three bullets" [/abs/working/dir]
+//   node launch-and-wait.ts "Summarise README.md in three bullets" [/abs/working/dir] [--isolated]
+//
+// --isolated: Codex works in its own git worktree (the directory must be in a git repository);
+// the example prints the diff and leaves the choice to codex_apply (apply, keep or discard).
 //
 // Needs Node >= 22.18 (runs TypeScript directly) and `npm i @modelcontextprotocol/sdk`.
 // The server is started with `npx -y codex-delegate-mcp` unless CODEX_DELEGATE_MCP_COMMAND
@@ -11,7 +14,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 
-const [prompt = 'Say hello', cwd] = process.argv.slice(2);
+const isolated = process.argv.includes('--isolated');
+const [prompt = 'Say hello', cwd] = process.argv.slice(2).filter((arg) => arg !== '--isolated');
 const command = process.env.CODEX_DELEGATE_MCP_COMMAND ?? 'npx';
 const args: string[] = process.env.CODEX_DELEGATE_MCP_ARGS
   ? JSON.parse(process.env.CODEX_DELEGATE_MCP_ARGS)
@@ -32,9 +36,10 @@ async function call(name: string, toolArgs: Record<string, unknown>): Promise<Re
 
 let exitCode = 1;
 try {
-  const launched = await call('codex_launch', { prompt, ...(cwd ? { cwd } : {}) });
+  const launched = await call('codex_launch', { prompt, ...(cwd ? { cwd } : {}), ...(isolated ? { isolation: 'worktree' } : {}) });
   const sessionId: string = launched.sessionId;
-  console.error(`launched ${sessionId} in ${launched.cwd}`);
+  console.error(`launched ${sessionId} in ${launched.worktree ? `${launched.worktree.path} (branch ${launched.worktree.branch})` : launched.cwd}`);
+  for (const warning of launched.warnings ?? []) console.error(`warning: ${warning}`);
 
   // codex_status returns at once or, with waitSeconds, when the task ends (whichever is first),
   // so this loop makes one call per 30 s of work and reports progress in between.
@@ -54,6 +59,12 @@ try {
     if (offset === null && page.error) console.error(`error: ${page.error}`);
   }
   process.stdout.write('\n');
+  // In a git repository every turn has a diff: paths relative to the repository root, +/- per file.
+  const { diff } = await call('codex_result', { sessionId, maxChars: 1 });
+  if (diff) for (const file of diff.files) console.error(`${file.status} ${file.path} +${file.additions} -${file.deletions}`);
+  if (launched.worktree) {
+    console.error(`Nothing is in your tree yet: codex_result { sessionId: "${sessionId}", view: "patch" } shows the patch; codex_apply { sessionId: "${sessionId}", action: "apply" | "keep" | "discard" } settles it.`);
+  }
   exitCode = status === 'succeeded' ? 0 : 1;
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);

@@ -11,6 +11,7 @@ import { messageArgs } from '../notify/notifier.ts';
 import { readOpenClawFile, resolveCredentials, type OpenClawFile, type ResolvedGateway } from '../notify/openclaw-config.ts';
 import { resolveRoute } from '../server/route.ts';
 import { readCodexProvider } from './codex-provider.ts';
+import { checkGit, checkWorktrees } from './doctor-worktrees.ts';
 
 /** One line of the doctor's report: ✔ fine, ✘ broken (with the fix), – optional and not set up. */
 export interface Check {
@@ -30,6 +31,7 @@ export async function runDoctor(config: Config): Promise<Check[]> {
   const checks: Check[] = [checkNode()];
   checks.push(...(await checkCodex(config)));
   checks.push(await checkStateDir(config));
+  checks.push(await checkGit(), await checkWorktrees(config.home));
   checks.push(...(await checkOpenClaw(config)));
   return checks;
 }

@@ -98,7 +98,7 @@ function completeItem(progress: Progress, item: ThreadItem): Progress {
     case 'agent_message':
       return { ...progress, lastMessage: item.text, counters: bump(progress.counters, 'messages', 1) };
     case 'command_execution': {
-      const record = { command: item.command, exitCode: item.exit_code ?? null };
+      const record = { command: unwrapShell(item.command), exitCode: item.exit_code ?? null };
       return {
         ...progress,
         commands: [...progress.commands, record].slice(-MAX_COMMANDS),

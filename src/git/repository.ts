@@ -33,6 +33,9 @@ export async function findRepository(cwd: string): Promise<Repository | null> {
   }
   const [root, commonDir, prefix] = lines;
   if (!root || !commonDir) return null;
+  // A directory git ignores (a build or cache folder inside a repository) is not the repository's work:
+  // a snapshot leaves ignored files out, so its diff would always be empty, and a worktree would lack it.
+  if (prefix && (await git(cwd, ['check-ignore', '-q', '.'], { okExitCodes: [0, 1, 128] })).exitCode === 0) return null;
   return { root, commonDir, subdir: (prefix ?? '').replace(/\/$/, ''), head: await resolveCommit(root, 'HEAD') };
 }
 
@@ -42,7 +45,7 @@ export async function requireRepository(cwd: string): Promise<Repository> {
   if (!repository) {
     throw new UserError(
       'bad_input',
-      `${cwd} is not inside a git work tree, so it cannot get an isolated worktree. Run \`git init\` there (and commit), pick a directory inside a repository, or launch without isolation: "worktree".`,
+      `${cwd} is not inside a git work tree (or git ignores it there), so it cannot get an isolated worktree. Run \`git init\` there (and commit), pick a directory inside a repository, or launch without isolation: "worktree".`,
     );
   }
   return repository;

@@ -1,4 +1,5 @@
 import { formatDuration, formatTokens, plural } from '../format.ts';
+import { diffStat } from '../git/diff-record.ts';
 import type { Session, Status, Turn } from '../store/session.ts';
 import { chatBody, chatTitle, plainLine } from './chat-text.ts';
 
@@ -27,6 +28,7 @@ export function launchMessage(session: Session, turn: Turn): string {
     `cwd: ${chatTitle(session.cwd, 1000)}`,
     `session: ${session.id} · sandbox: ${session.sandbox}${session.model ? ` · model: ${chatTitle(session.model)}` : ''}`,
   ];
+  if (session.worktree) lines.push(`isolated: branch ${chatTitle(session.worktree.branch)} (your tree stays untouched)`);
   return cut(lines.join('\n'));
 }
 
@@ -67,7 +69,12 @@ export function finalMessage(session: Session, turn: Turn, text: string | null):
     lines.push('', chatBody(turn.error));
   }
   const facts: string[] = [];
-  if (turn.filesChanged.length > 0) {
+  if (turn.diff) {
+    // The diff's own paths (relative, shell-written files included) replace the file list.
+    const shown = turn.diff.files.slice(0, 5).map((file) => chatTitle(file.path)).join(', ');
+    const more = turn.diff.files.length > 5 ? ` (+${turn.diff.files.length - 5} more)` : '';
+    facts.push(turn.diff.files.length > 0 ? `${diffStat(turn.diff)}: ${shown}${more}` : 'no files changed');
+  } else if (turn.filesChanged.length > 0) {
     const shown = turn.filesChanged.slice(0, 8).map((file) => chatTitle(file)).join(', ');
     facts.push(`files: ${shown}${turn.filesChanged.length > 8 ? ` (+${turn.filesChanged.length - 8} more)` : ''}`);
   }
@@ -75,6 +82,9 @@ export function finalMessage(session: Session, turn: Turn, text: string | null):
   lines.push('', facts.join(' · '));
   const rest = text && text.length > PREVIEW_CHARS ? ` (${text.length - PREVIEW_CHARS} more characters)` : '';
   lines.push(`Full result${rest}: codex_result ${session.id}`);
+  if (session.worktree?.state === 'active' && turn.cumulativeDiff && turn.cumulativeDiff.files.length > 0) {
+    lines.push(`Isolated on ${chatTitle(session.worktree.branch)} (${diffStat(turn.cumulativeDiff)} in all): review with codex_result view "patch", then codex_apply ${session.id} apply | keep | discard`);
+  }
   return cut(lines.join('\n'));
 }
 
@@ -88,6 +98,9 @@ export function wakeMessage(session: Session, turn: Turn, text: string | null): 
       `Codex session ${session.id} (${label}) turn ${turn.turn} ended: ${turn.status}.`,
       chatBody(summary),
       `Call codex_result with sessionId "${session.id}" for the full text, summarise it for the user, and codex_resume to follow up.`,
+      ...(session.worktree?.state === 'active'
+        ? [`Its changes are in its own worktree (branch ${plainLine(session.worktree.branch)}), not in the user's tree: show the diff (codex_result view "patch"), then codex_apply with action "apply", "keep" or "discard" as the user decides.`]
+        : []),
     ].join('\n\n'),
   );
 }

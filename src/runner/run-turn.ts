@@ -24,6 +24,7 @@ import { reapGroup, signalGroup } from '../process/group.ts';
 import { processStartTime } from '../process/liveness.ts';
 import { ProgressWriter } from './progress-writer.ts';
 import { TURN_VARIABLE, TurnProcesses, turnMarker } from '../process/turn-processes.ts';
+import { beginTurnDiff, codexWorkingDirectory, finishTurnDiffRecord } from './turn-diff.ts';
 
 export interface RunnerDeps {
   config: Config;
@@ -55,6 +56,9 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
     return undefined;
   }
   const { session, turn } = claimed;
+  // An isolated session's Codex works in its own worktree; the turn's diff starts from the tree as it is now.
+  session.cwd = codexWorkingDirectory(session);
+  const diffStart = await beginTurnDiff(deps, sessionId, turnNo, session.cwd);
   const file = (kind: Parameters<Paths['turnFile']>[2]) => paths.turnFile(sessionId, turnNo, kind);
   // The 🚀 goes out while Codex starts; the final waits for it so the chat reads in order.
   const launchNote = notifier ? deliverDue(registry, notifier, { sessionId }).catch((e) => log(`notify: ${errorMessage(e)}`)) : undefined;
@@ -190,6 +194,7 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
     resultStoredChars: answer.storedChars,
   });
   const resultText = answer.text;
+  await finishTurnDiffRecord(deps, session, turnNo, diffStart);
   // Persist first, notify after: the outcome and its messages land in one atomic write.
   await registry.update((data) => {
     const found = findTurn(data, sessionId, turnNo);

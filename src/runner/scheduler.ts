@@ -58,8 +58,10 @@ export function pickReady(data: RegistryData, maxConcurrent: number, now: string
 /**
  * Two writable runs in one directory would trample each other's edits. Compared by real path:
  * `/x/ws/` or a symlink to `/x/ws` is the same directory (older records have only `cwd`).
+ * An isolated run writes only in its own worktree, so it never waits and nobody waits for it.
  */
 function conflictsOnWrites(a: Session, b: Session): boolean {
+  if (a.worktree || b.worktree) return false;
   const writes = (s: Session) => s.sandbox !== 'read-only';
   const dir = (s: Session) => s.realCwd ?? path.resolve(s.cwd);
   return writes(a) && writes(b) && dir(a) === dir(b) && !a.allowConcurrentWrites;

@@ -58,7 +58,7 @@ async function main(argv: string[]): Promise<void> {
     if (!existsSync(paths.home)) return;
     registry
       .init()
-      .then(() => pruneOldSessions(registry, paths, config.retentionDays))
+      .then(() => pruneOldSessions(registry, paths, config.retentionDays, Date.now(), log))
       .then(() => reconcileAndStart(deps))
       .then(() => sweepPendingSettings(registry))
       .then(() => registry.sweepDebris())

@@ -1,6 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { registerResources } from './resources.ts';
 import { registerTool, type ToolDeps } from './tool.ts';
+import { applyTool } from './tools/apply.ts';
 import { cancelTool } from './tools/cancel.ts';
 import { forgetTool } from './tools/forget.ts';
 import { launchTool } from './tools/launch.ts';
@@ -14,7 +15,7 @@ export const SERVER_NAME = 'codex-delegate-mcp';
 const INSTRUCTIONS =
   'Delegate long coding tasks to the Codex CLI without waiting: codex_launch returns a sessionId at once; ' +
   'codex_status shows progress; codex_result returns the answer (paged); codex_resume continues the same ' +
-  'conversation; codex_cancel stops it; codex_forget deletes a finished one.';
+  'conversation; codex_cancel stops it; codex_forget deletes a finished one; codex_apply applies, keeps or discards the work of an isolated (isolation: "worktree") session.';
 
 export function createServer(deps: ToolDeps): McpServer {
   const server = new McpServer({ name: SERVER_NAME, version: VERSION }, { instructions: INSTRUCTIONS });
@@ -24,6 +25,7 @@ export function createServer(deps: ToolDeps): McpServer {
   registerTool(server, resumeTool, deps);
   registerTool(server, cancelTool, deps);
   registerTool(server, forgetTool, deps);
+  registerTool(server, applyTool, deps);
   registerResources(server, deps);
   return server;
 }

@@ -4,12 +4,13 @@ import { errorMessage, UserError } from '../errors.ts';
 import { latestTurn, type Session } from '../store/session.ts';
 import { readTail } from '../store/read-tail.ts';
 import { readTurnText } from '../store/turn-text.ts';
+import { readTurnPatch } from '../store/turn-patch.ts';
 import { requireSession } from './inputs.ts';
 import { asUserFacing, type ToolDeps } from './tool.ts';
 import { toStatusView } from './views.ts';
 
 /** The resources a client may subscribe to: a session, its result or its events. */
-const SESSION_URI = /^codex:\/\/sessions\/([^/?#]+)(?:\/(?:result|events))?$/;
+const SESSION_URI = /^codex:\/\/sessions\/([^/?#]+)(?:\/(?:result|events|diff))?$/;
 
 /** Recent events shown by the events resource: the tail of the file, bounded. */
 const EVENTS_TAIL_BYTES = 256 * 1024;
@@ -19,7 +20,7 @@ const WATCH_MS = 500;
 /**
  * Sessions as MCP resources, for clients that read rather than call tools:
  * codex://sessions/{id} (status JSON), …/result (answer text), …/events
- * (recent raw events). Subscribers get notifications/resources/updated when
+ * (recent raw events), …/diff (unified patch). Subscribers get notifications/resources/updated when
  * a session changes state.
  */
 export function registerResources(server: McpServer, deps: ToolDeps): void {
@@ -67,6 +68,10 @@ export function registerResources(server: McpServer, deps: ToolDeps): void {
   turnText('session-events', 'events', 'Recent Codex events (latest turn)', 'application/x-ndjson', (session) =>
     tailLines(deps.paths.turnFile(session.id, latest(session), 'events.jsonl')),
   );
+  // Isolated sessions: everything codex_apply would bring in; otherwise what the latest turn changed.
+  turnText('session-diff', 'diff', 'What Codex changed (unified diff)', 'text/x-diff', async (session) =>
+    (await readTurnPatch(deps.paths, session.id, latest(session), session.worktree !== undefined)) ?? '',
+  );
   enableSubscriptions(server, deps);
 }
 
@@ -99,7 +104,7 @@ function enableSubscriptions(server: McpServer, deps: ToolDeps): void {
     if (id === undefined) {
       throw new UserError(
         'bad_input',
-        `${params.uri.slice(0, 200)} is not a resource of this server; subscribe to codex://sessions/{sessionId} (or its /result or /events).`,
+        `${params.uri.slice(0, 200)} is not a resource of this server; subscribe to codex://sessions/{sessionId} (or its /result, /events or /diff).`,
       );
     }
     const current = await requireSession(deps.registry, id);

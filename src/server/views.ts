@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatDuration, formatTokens, plural } from '../format.ts';
-import { commandRecordSchema, latestTurn, notificationRecordSchema, STATUSES, SANDBOXES, ERROR_KINDS, type CommandRecord, type NotificationRecord, type Session } from '../store/session.ts';
+import { diffStat, treeDiffSchema, type TreeDiffRecord } from '../git/diff-record.ts';
+import { commandRecordSchema, WORKTREE_STATES, latestTurn, notificationRecordSchema, STATUSES, SANDBOXES, ERROR_KINDS, type CommandRecord, type NotificationRecord, type Session } from '../store/session.ts';
 
 /** What codex_status shows of a session: the latest turn, flattened, plus session facts. */
 export const statusViewSchema = z.object({
@@ -38,6 +39,14 @@ export const statusViewSchema = z.object({
   /** The latest delivery attempts; left out of listings, which must stay small for MCP clients. */
   notifications: z.array(notificationRecordSchema).optional(),
   notifyWarning: z.string().nullable(),
+  /** Isolated sessions: where Codex works, on which branch, from which commit, and what became of it. */
+  worktree: z.object({ path: z.string(), branch: z.string(), base: z.string(), state: z.enum(WORKTREE_STATES) }).optional(),
+  /** In a git repository, once the turn ended: what it changed (paths relative to the repository root). */
+  diff: treeDiffSchema.optional(),
+  /** Isolated sessions: everything the worktree holds against its base after the latest turn. */
+  cumulativeDiff: treeDiffSchema.optional(),
+  /** Why the turn has no diff although it ran in a repository. */
+  diffNote: z.string().optional(),
 });
 export type StatusView = z.infer<typeof statusViewSchema>;
 
@@ -73,7 +82,31 @@ export function toStatusView(session: Session, now: number, queuePosition: numbe
     ...(turn.resultStoredChars !== null ? { resultStoredChars: turn.resultStoredChars } : {}),
     ...(brief ? {} : { filesChanged: turn.filesChanged, failedCommands: failedCommands(turn.commands), notifications: session.notifications.slice(-10) }),
     notifyWarning: session.notifyWarning,
+    ...(session.worktree
+      ? { worktree: { path: session.worktree.runCwd, branch: session.worktree.branch, base: session.worktree.baseCommit, state: session.worktree.state } }
+      : {}),
+    ...(turn.diff && !brief ? { diff: turn.diff } : {}),
+    ...(turn.cumulativeDiff && !brief ? { cumulativeDiff: turn.cumulativeDiff } : {}),
+    ...(turn.diffNote ? { diffNote: turn.diffNote } : {}),
   };
+}
+
+/** `Diff: 3 files · +42 −7 (a.ts, b.ts, c.ts, …)`: the stat and the first few paths. */
+export function diffLine(name: string, diff: TreeDiffRecord, shown = 5): string {
+  if (diff.files.length === 0) return `${name}: no files changed.`;
+  const paths = diff.files.slice(0, shown).map((f) => f.path);
+  return `${name}: ${diffStat(diff)} (${paths.join(', ')}${diff.files.length > shown ? ', …' : ''})`;
+}
+
+/** For isolated sessions: where the work is and what to do with it. */
+export function worktreeLines(view: Pick<StatusView, 'sessionId' | 'worktree' | 'status'>): string[] {
+  const worktree = view.worktree;
+  if (!worktree) return [];
+  const lines = [`Worktree (${worktree.state}): ${worktree.path} · branch ${worktree.branch} · base ${worktree.base.slice(0, 12)}`];
+  if (worktree.state === 'active' && view.status !== 'queued' && view.status !== 'running') {
+    lines.push(`Your tree is untouched: review the diff (codex_result with view "patch"), then codex_apply { sessionId: "${view.sessionId}", action: "apply" | "keep" | "discard" }.`);
+  }
+  return lines;
 }
 
 /** One line a person can scan: `<id> <status> · <label> · 3m · 12 cmds · running: npm test`. */
@@ -98,6 +131,10 @@ export function statusDetails(view: StatusView): string {
   const lines = [statusLine(view), `cwd: ${view.cwd} · sandbox: ${view.sandbox}`];
   // The status line holds the error shortened to one line; the whole of it matters to whoever fixes it.
   if (view.error && shorten(view.error, 300) !== view.error) lines.push(`Error: ${view.error}`);
+  lines.push(...worktreeLines(view));
+  if (view.diff) lines.push(diffLine('Diff of this turn', view.diff));
+  if (view.cumulativeDiff) lines.push(diffLine('All changes in the worktree', view.cumulativeDiff));
+  if (view.diffNote) lines.push(`⚠ ${view.diffNote}`);
   lines.push(...changeLines(view.filesChanged ?? [], view.failedCommands ?? [], null));
   if (view.counters.errors > 0) lines.push(errorCountLine(view.counters.errors, view.status));
   if (view.resultChars !== null) lines.push(`Answer: ${plural(view.resultChars, 'character')}; read it with codex_result.`);

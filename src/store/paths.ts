@@ -21,6 +21,9 @@ export interface Paths {
    */
   turnInput(sessionId: string, turn: number, inputId: string | null, kind: TurnInputKind): string;
   lease(sessionId: string): string;
+  /** Where isolated sessions' worktrees live (0700, outside every user tree). */
+  readonly worktreesDir: string;
+  worktreeParent(sessionId: string): string;
 }
 
 export type TurnFileKind =
@@ -29,7 +32,10 @@ export type TurnFileKind =
   | 'stderr.log'
   | 'last-message.txt'
   | 'message.txt'
-  | 'runner.log';
+  | 'runner.log'
+  /** What the turn changed in its git work tree, and (isolated sessions) everything since the base. */
+  | 'diff.patch'
+  | 'cumulative.patch';
 
 export type TurnInputKind = 'prompt.txt' | 'env.json';
 
@@ -52,5 +58,7 @@ export function makePaths(home: string): Paths {
         ? path.join(home, 'pending', `${id}.${turn}.${inputId}.env.json`)
         : path.join(sessionDir(id), inputId ? `turn-${turn}.${inputId}.${kind}` : `turn-${turn}.${kind}`),
     lease: (id) => path.join(sessionDir(id), 'runner.lease'),
+    worktreesDir: path.join(home, 'worktrees'),
+    worktreeParent: (id) => path.join(home, 'worktrees', id),
   };
 }

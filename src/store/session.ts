@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { treeDiffSchema, turnStartSchema } from '../git/diff-record.ts';
+import { isolatedWorktreeSchema } from '../git/worktree-record.ts';
 
 /** The registry record of a delegated task. One session = one Codex thread, one or more turns. */
 
@@ -94,6 +96,14 @@ export const turnSchema = z.object({
   lastError: z.string().nullable().default(null),
   /** Set when the stored answer is shorter than the one Codex gave (resultChars): only this many characters were kept. */
   resultStoredChars: z.number().nullable().default(null),
+  /** The snapshot of the git work tree taken before Codex started; absent outside git and in older records. */
+  diffStart: turnStartSchema.nullable().optional(),
+  /** What this turn changed in the repository (paths relative to its root); absent outside git. */
+  diff: treeDiffSchema.nullable().optional(),
+  /** Isolated sessions: everything the worktree holds against its base after this turn. */
+  cumulativeDiff: treeDiffSchema.nullable().optional(),
+  /** Why no diff could be recorded (the turn itself is not failed by it). */
+  diffNote: z.string().nullable().optional(),
 });
 export type Turn = z.infer<typeof turnSchema>;
 
@@ -129,6 +139,18 @@ export const notificationRecordSchema = z.object({
 });
 export type NotificationRecord = z.infer<typeof notificationRecordSchema>;
 
+export const WORKTREE_STATES = ['active', 'applied', 'kept', 'discarded'] as const;
+export type WorktreeState = (typeof WORKTREE_STATES)[number];
+
+export const sessionWorktreeSchema = isolatedWorktreeSchema.extend({
+  state: z.enum(WORKTREE_STATES),
+  /** When it was applied, kept or discarded. */
+  settledAt: z.string().nullable().default(null),
+  /** A codex_apply at work on it: resumes wait until it is done (a dead owner's claim counts for nothing). */
+  busy: z.object({ pid: z.number(), startTime: z.string().nullable(), action: z.string() }).nullable().optional(),
+});
+export type SessionWorktree = z.infer<typeof sessionWorktreeSchema>;
+
 export const sessionSchema = z.object({
   id: z.string().regex(SESSION_ID_PATTERN),
   label: z.string().nullable(),
@@ -149,6 +171,8 @@ export const sessionSchema = z.object({
   notifications: z.array(notificationRecordSchema).default([]),
   /** A notification problem the user can fix in OpenClaw's config (e.g. a refused sessionKey). */
   notifyWarning: z.string().nullable().default(null),
+  /** `isolation: "worktree"`: the session's own worktree and what became of it; absent for non-isolated sessions. */
+  worktree: sessionWorktreeSchema.optional(),
 });
 export type Session = z.infer<typeof sessionSchema>;
 

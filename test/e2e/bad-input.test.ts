@@ -16,7 +16,7 @@ import { readSessionRecord, waitGroupGone } from '../support/processes.ts';
  * list of files under it).
  */
 
-type ToolName = 'codex_launch' | 'codex_status' | 'codex_result' | 'codex_resume' | 'codex_cancel' | 'codex_forget';
+type ToolName = 'codex_launch' | 'codex_status' | 'codex_result' | 'codex_resume' | 'codex_cancel' | 'codex_forget' | 'codex_apply';
 
 /** Sessions made before the table runs; the cases refer to them by id. */
 interface Fixtures {
@@ -95,6 +95,9 @@ const cases: Case[] = [
     args: () => ({ prompt: 'x', maxTokens: 1.5 }),
     message: /maxTokens must be a whole number/,
   },
+  { tool: 'codex_launch', name: 'isolation outside a git repository', args: () => ({ prompt: 'x', cwd: where.workspace, isolation: 'worktree' }), message: /is not inside a git work tree \(or git ignores it there\), so it cannot get an isolated worktree/ },
+  { tool: 'codex_launch', name: 'isolation unknown', args: () => ({ prompt: 'x', isolation: 'container' }), message: /isolation must be "none" or "worktree"/ },
+  { tool: 'codex_launch', name: 'base without isolation', args: () => ({ prompt: 'x', base: 'main' }), message: /base only applies with isolation: "worktree"/ },
   { tool: 'codex_launch', name: 'unknown extra argument', args: () => ({ prompt: 'x', sandBox: 'read-only' }), message: /Unknown argument "sandBox"; allowed: .*\bsandbox\b/ },
   {
     tool: 'codex_launch',
@@ -165,6 +168,13 @@ const cases: Case[] = [
       assert.match(textOf(result), /had already finished \(cancelled\); nothing was changed/);
     },
   },
+  // ── codex_apply ─────────────────────────────────────────────────────────────
+  { tool: 'codex_apply', name: 'sessionId unknown (well-formed)', args: () => ({ sessionId: WELL_FORMED_UNKNOWN, action: 'apply' }), message: NO_SESSION(WELL_FORMED_UNKNOWN) },
+  { tool: 'codex_apply', name: 'sessionId path traversal ../../etc/passwd', args: () => ({ sessionId: '../../etc/passwd', action: 'apply' }), message: NOT_AN_ID },
+  { tool: 'codex_apply', name: 'action missing', args: (f) => ({ sessionId: f.finished }), message: /action must be "apply", "keep" or "discard"/ },
+  { tool: 'codex_apply', name: 'action unknown', args: (f) => ({ sessionId: f.finished, action: 'merge' }), message: /action must be "apply", "keep" or "discard"/ },
+  { tool: 'codex_apply', name: 'a session that is not isolated', args: (f) => ({ sessionId: f.finished, action: 'apply' }), message: /was not launched with isolation: "worktree"; its changes are already in your working tree/ },
+  { tool: 'codex_apply', name: 'unknown extra argument', args: (f) => ({ sessionId: f.finished, action: 'apply', force: true }), message: /Unknown argument "force"; allowed: sessionId, action\b/ },
   // ── codex_forget ────────────────────────────────────────────────────────────
   { tool: 'codex_forget', name: 'sessionId unknown (well-formed)', args: () => ({ sessionId: WELL_FORMED_UNKNOWN }), message: NO_SESSION(WELL_FORMED_UNKNOWN) },
   { tool: 'codex_forget', name: 'sessionId path traversal ../../etc/passwd', args: () => ({ sessionId: '../../etc/passwd' }), message: NOT_AN_ID },
@@ -306,11 +316,11 @@ describe('bad input: isError with an actionable sentence, and no state change', 
     }
   });
 
-  test(`the table has at least 34 cases over all six tools (${cases.length})`, () => {
+  test(`the table has at least 34 cases over all seven tools (${cases.length})`, () => {
     assert.ok(cases.length >= 34);
     assert.deepEqual(
       [...new Set(cases.map((c) => c.tool))].sort(),
-      ['codex_cancel', 'codex_forget', 'codex_launch', 'codex_result', 'codex_resume', 'codex_status'],
+      ['codex_apply', 'codex_cancel', 'codex_forget', 'codex_launch', 'codex_result', 'codex_resume', 'codex_status'],
     );
     for (const tool of new Set(cases.map((c) => c.tool))) {
       assert.ok(cases.some((c) => c.tool === tool && /unknown extra argument/.test(c.name)), `${tool} has an unknown-argument case`);

@@ -6,13 +6,13 @@ import { describe, test } from 'node:test';
 import { isFinished, sharedWorldClient } from '../support/mcp-client.ts';
 import { processesWith, readSessionRecord, waitGroupGone, waitUntil } from '../support/processes.ts';
 
-describe('the six tools over stdio, driving the real Codex binary', { concurrency: 1 }, () => {
+describe('the seven tools over stdio, driving the real Codex binary', { concurrency: 1 }, () => {
   const shared = sharedWorldClient();
 
-  test('lists six tools with input and output schemas and annotations', async () => {
+  test('lists seven tools with input and output schemas and annotations', async () => {
     const { tools } = await shared.client.client.listTools();
     const byName = new Map(tools.map((t) => [t.name, t]));
-    assert.deepEqual([...byName.keys()].sort(), ['codex_cancel', 'codex_forget', 'codex_launch', 'codex_result', 'codex_resume', 'codex_status']);
+    assert.deepEqual([...byName.keys()].sort(), ['codex_apply', 'codex_cancel', 'codex_forget', 'codex_launch', 'codex_result', 'codex_resume', 'codex_status']);
     for (const tool of tools) {
       assert.equal(tool.inputSchema.type, 'object', tool.name);
       assert.equal(tool.outputSchema?.type, 'object', tool.name);

@@ -121,6 +121,14 @@ describe('foldEvent', () => {
     assert.equal(failed.failure, 'stream disconnected');
   });
 
+  test('recorded commands are shown without Codex\'s shell wrapper, as the app-server engine records them', () => {
+    const progress = fold([
+      item('completed', { type: 'command_execution', command: "/bin/bash -lc 'npm test'", aggregated_output: '', exit_code: 0 }),
+      item('completed', { type: 'command_execution', command: "/bin/bash -c 'echo '\\''quoted'\\'''", aggregated_output: '', exit_code: 1 }),
+    ]);
+    assert.deepEqual(progress.commands, [{ command: 'npm test', exitCode: 0 }, { command: "echo 'quoted'", exitCode: 1 }]);
+  });
+
   test('the command list is capped, the count is not', () => {
     const events = Array.from({ length: MAX_COMMANDS + 10 }, (_, i) =>
       item('completed', { type: 'command_execution', command: `echo ${i}`, aggregated_output: '', exit_code: 0 }),

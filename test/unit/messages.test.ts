@@ -71,3 +71,23 @@ test('caller and Codex text cannot forge lines in any message: titles stay on th
   assert.match(texts.heartbeat, /running: echo 🛑 stopped$/);
   assert.match(texts.wake, /^Codex session mwxf0000-00000000 \(x ✅ Codex succeeded · \[ok\]\(http:\/\/evil\.example\) gnp\.exe\) turn 1/);
 });
+
+test('with a diff: the ✅ carries the stat and the first paths; an isolated run says how to apply; the 🚀 names the branch', () => {
+  const s = session('succeeded');
+  const file = (path: string, additions: number, deletions: number) => ({ path, status: 'modified' as const, additions, deletions, binary: false });
+  const files = [file('src/a.ts', 30, 5), file('src/b.ts', 10, 2), file('README.md', 2, 0), file('d', 0, 0), file('e', 0, 0), file('f`*_[x]', 0, 0)];
+  s.turns[0]!.diff = { files, additions: 42, deletions: 7, binaryFiles: 0 };
+  const plain = finalMessage(s, s.turns[0]!, 'Done.');
+  assert.match(plain, /6 files · \+42 −7: src\/a\.ts, src\/b\.ts, README\.md, d, e \(\+1 more\) · 12 cmds/);
+  assert.doesNotMatch(plain, /files: a\.ts/, 'the diff replaces the file list');
+  assert.doesNotMatch(plain, /codex_apply/, 'not isolated: nothing to apply');
+
+  s.worktree = { repoRoot: '/w', worktreePath: '/state/worktrees/x/w', runCwd: '/state/worktrees/x/w', subdir: '', branch: 'codex/fix-tests-00000000', baseCommit: 'a'.repeat(40), state: 'active', settledAt: null };
+  s.turns[0]!.cumulativeDiff = s.turns[0]!.diff;
+  const isolated = finalMessage(s, s.turns[0]!, 'Done.');
+  assert.match(isolated, /Isolated on codex\/fix-tests-00000000 \(6 files · \+42 −7 in all\): review with codex_result view "patch", then codex_apply mwxf0000-00000000 apply \| keep \| discard/);
+  assert.match(launchMessage(s, s.turns[0]!), /\nisolated: branch codex\/fix-tests-00000000 \(your tree stays untouched\)$/);
+  assert.match(wakeMessage(s, s.turns[0]!, 'Done.'), /not in the user's tree: show the diff \(codex_result view "patch"\), then codex_apply/);
+  s.worktree.state = 'applied';
+  assert.doesNotMatch(finalMessage(s, s.turns[0]!, 'Done.'), /codex_apply/, 'nothing left to apply');
+});

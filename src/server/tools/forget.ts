@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UserError } from '../../errors.ts';
+import { releasePrunedWorktree } from '../../store/pruned-worktrees.ts';
 import { isActive, latestTurn } from '../../store/session.ts';
 import { requireSession, sessionIdField, strictInput } from '../inputs.ts';
 import { defineTool } from '../tool.ts';
@@ -31,6 +32,8 @@ export const forgetTool = defineTool({
     if (isActive(latestTurn(session).status)) throw stillRunning(session.id);
     // Re-checked under the lock: a resume racing this one wins or loses whole.
     await deps.registry.forget(session, () => stillRunning(session.id));
+    // An isolated session's worktree goes with it, as with retention; a branch with unapplied work stays (logged).
+    await releasePrunedWorktree(session, deps.paths.worktreeParent(session.id), deps.log);
     return { sessionId: session.id, forgotten: true, turns: session.turns.length };
   },
   summary: (out) => `Forgot session ${out.sessionId} (${out.turns} turn${out.turns === 1 ? '' : 's'}) and deleted its files.`,

@@ -1,9 +1,11 @@
 import { rm } from 'node:fs/promises';
+import { UserError } from '../../errors.ts';
 import { z } from 'zod';
 import { locateCodex } from '../../codex/locate.ts';
+import { createWorktree, removeWorktree } from '../../git/worktree.ts';
 import { pickReady, spawnRunners, type ReadyTurn } from '../../runner/scheduler.ts';
 import type { RegistryData } from '../../store/registry.ts';
-import { newSessionId, newTurn, REASONING_EFFORTS, routeSchema, SANDBOXES, type Session, type Turn } from '../../store/session.ts';
+import { newSessionId, newTurn, REASONING_EFFORTS, routeSchema, SANDBOXES, type Session, type SessionWorktree, type Turn } from '../../store/session.ts';
 import { explainStorageError } from '../../store/storage-error.ts';
 import { newInputId, removeTurnInput, writeTurnInput } from '../../store/turn-input.ts';
 import { checkWorkingDirectory, promptField, refuseAccidentalWideDirectory, strictInput, timeoutField, typeError, type CwdSource } from '../inputs.ts';
@@ -46,6 +48,16 @@ const input = strictInput({
   timeoutSeconds: timeoutField.optional().describe('Stop Codex after this long (default 7200)'),
   maxTokens: z.number(typeError('maxTokens must be a number.')).int({ error: 'maxTokens must be a whole number of tokens.' }).positive({ error: 'maxTokens must be positive.' }).optional(),
   allowConcurrentWrites: z.boolean(typeError('allowConcurrentWrites must be true or false.')).optional(),
+  isolation: z
+    .enum(['none', 'worktree'], { error: 'isolation must be "none" or "worktree".' })
+    .optional()
+    .describe('"worktree": Codex works in its own git worktree on a new branch; review the diff, then codex_apply. Default "none"'),
+  base: z
+    .string(typeError('base must be a string: a commit, branch or tag.'))
+    .min(1, { error: 'base must not be empty; omit it to start from HEAD.' })
+    .max(250, { error: 'base must be at most 250 characters.' })
+    .optional()
+    .describe('With isolation "worktree": the commit-ish to branch from (default HEAD)'),
   notify: notifyField,
   heartbeatSeconds: heartbeatField,
   heartbeatStyle: heartbeatStyleField,
@@ -61,6 +73,10 @@ export const turnStartedSchema = z.object({
   cwdFrom: z.enum(['argument', 'CODEX_DELEGATE_DEFAULT_CWD', 'server working directory', 'session']),
   label: z.string().nullable(),
   createdAt: z.string(),
+  /** Isolated sessions: where Codex works and on which branch. */
+  worktree: z.object({ path: z.string(), branch: z.string(), base: z.string() }).optional(),
+  /** Things the caller should know, e.g. uncommitted changes that are not in the worktree. */
+  warnings: z.array(z.string()).optional(),
 });
 
 export const launchTool = defineTool({
@@ -80,11 +96,24 @@ export const launchTool = defineTool({
     assertSandboxAllowed(sandbox, config);
     await locateCodex(config.codexBin, config.env);
     await registry.init();
+    if (args.base !== undefined && args.isolation !== 'worktree') {
+      throw new UserError('bad_input', 'base only applies with isolation: "worktree"; add that, or leave base out.');
+    }
 
     const now = new Date();
     const route = resolveRoute(args.notify, config);
+    const id = newSessionId(now.getTime());
+    let worktree: SessionWorktree | undefined;
+    let warning: string | null = null;
+    if (args.isolation === 'worktree') {
+      // The branch is named after the label (or the prompt's start); the worktree lives under our state directory.
+      const label = args.label ?? args.prompt.slice(0, 60);
+      const { warning: said, ...record } = await createWorktree({ cwd: realCwd, base: args.base, label, id, parentDir: deps.paths.worktreeParent(id) });
+      worktree = { ...record, state: 'active', settledAt: null };
+      warning = said;
+    }
     const session: Session = {
-      id: newSessionId(now.getTime()),
+      id,
       label: args.label ?? null,
       cwd,
       realCwd,
@@ -100,6 +129,7 @@ export const launchTool = defineTool({
         route && !deps.notifier
           ? 'notify was given, but no OpenClaw token is configured (OPENCLAW_GATEWAY_TOKEN / OPENCLAW_HOOKS_TOKEN, or gateway.auth.token / hooks.token in openclaw.json): poll with codex_status instead.'
           : null,
+      ...(worktree ? { worktree } : {}),
       turns: [
         newTurn(1, now.toISOString(), {
           timeoutSeconds: args.timeoutSeconds ?? 7200,
@@ -113,9 +143,23 @@ export const launchTool = defineTool({
     const record = (data: RegistryData) => {
       data.sessions[session.id] = session;
     };
-    return { ...(await enqueueTurn(deps, session, session.turns[0]!, args.prompt, record)), cwdFrom, label: session.label, createdAt: session.createdAt };
+    let started;
+    try {
+      started = await enqueueTurn(deps, session, session.turns[0]!, args.prompt, record);
+    } catch (error) {
+      // The session was never recorded, so nothing else would ever remove its worktree.
+      if (session.worktree) await removeWorktree(session.worktree, 'discard').catch(() => {});
+      throw error;
+    }
+    const isolated = session.worktree ? { worktree: { path: session.worktree.runCwd, branch: session.worktree.branch, base: session.worktree.baseCommit } } : {};
+    return { ...started, cwdFrom, label: session.label, createdAt: session.createdAt, ...isolated, ...(warning ? { warnings: [warning] } : {}) };
   },
-  summary: (out) => `Launched ${out.sessionId} (${out.status}) in ${out.cwd}${cwdNote(out.cwdFrom)}. Check it with codex_status; read the answer with codex_result.`,
+  summary: (out) =>
+    [
+      `Launched ${out.sessionId} (${out.status}) in ${out.cwd}${cwdNote(out.cwdFrom)}. Check it with codex_status; read the answer with codex_result.`,
+      ...(out.worktree ? [`Isolated: Codex works in ${out.worktree.path} on branch ${out.worktree.branch}; your tree stays untouched until codex_apply.`] : []),
+      ...(out.warnings ?? []).map((w) => `⚠ ${w}`),
+    ].join('\n'),
 });
 
 /** Says where a directory nobody named in this call came from. */

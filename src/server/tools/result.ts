@@ -4,7 +4,9 @@ import { isActive, STATUSES, ERROR_KINDS, commandRecordSchema } from '../../stor
 import { readTurnText } from '../../store/turn-text.ts';
 import { requireSession, sessionIdField, strictInput, typeError } from '../inputs.ts';
 import { defineTool } from '../tool.ts';
-import { changeLines, failedCommands } from '../views.ts';
+import { changeLines, diffLine, failedCommands } from '../views.ts';
+import { diffStat, treeDiffSchema, type TreeDiffRecord } from '../../git/diff-record.ts';
+import { readTurnPatch } from '../../store/turn-patch.ts';
 
 const input = strictInput({
   sessionId: sessionIdField,
@@ -17,6 +19,10 @@ const input = strictInput({
     .max(100_000, { error: 'maxChars must be at most 100000; page with offset/nextOffset instead.' })
     .optional()
     .describe('Page size in characters (default 20000)'),
+  view: z
+    .enum(['text', 'patch'], { error: 'view must be "text" (the answer) or "patch" (what the turn changed, as a unified diff).' })
+    .optional()
+    .describe('"patch": the unified diff of what the turn changed in its git repository instead of the answer (default "text")'),
 });
 
 const output = z.object({
@@ -30,7 +36,11 @@ const output = z.object({
   totalChars: z.number(),
   /** Set when only part of the answer could be stored (totalChars of it): the length of the whole answer. */
   fullChars: z.number().nullable(),
+  /** What `text` holds: the answer, or a page of the turn's patch. */
+  view: z.enum(['text', 'patch']),
   filesChanged: z.array(z.string()),
+  /** In a git repository: what the turn changed, relative to the repository root. */
+  diff: treeDiffSchema.nullable(),
   commands: z.array(commandRecordSchema),
   usage: z.object({ inputTokens: z.number(), cachedInputTokens: z.number(), outputTokens: z.number() }),
   error: z.string().nullable(),
@@ -38,7 +48,13 @@ const output = z.object({
 });
 
 /** What the text below is: the answer, a page of it, the message so far, or nothing yet. */
-function head(out: { turn: number; status: string; done: boolean; text: string; totalChars: number; offset: number }): string {
+function head(out: { turn: number; status: string; done: boolean; text: string; totalChars: number; offset: number; view: 'text' | 'patch'; diff: TreeDiffRecord | null }): string {
+  if (out.view === 'patch') {
+    if (!out.done) return `Turn ${out.turn} still ${out.status}; its patch is recorded when it ends.`;
+    if (out.totalChars === 0) return out.diff ? `Turn ${out.turn} changed no files.` : `Turn ${out.turn} has no patch (it did not run in a git repository, or its diff could not be recorded).`;
+    const page = out.offset > 0 ? ` (from character ${out.offset} of ${out.totalChars})` : '';
+    return `Turn ${out.turn} patch${out.diff ? ` (${diffStat(out.diff)})` : ''}${page}:`;
+  }
   if (out.totalChars === 0) {
     return out.done ? `Turn ${out.turn} ${out.status}; Codex gave no answer text.` : `Turn ${out.turn} still ${out.status}; no message yet.`;
   }
@@ -61,7 +77,9 @@ export const resultTool = defineTool({
     if (!turn) {
       throw new UserError('bad_input', `Session ${session.id} has ${session.turns.length} turn(s); turn ${turnNo} does not exist.`);
     }
-    const full = (await readTurnText(deps.paths, session.id, turnNo)) ?? '';
+    const view = args.view ?? 'text';
+    const read = view === 'patch' ? readTurnPatch : readTurnText;
+    const full = (await read(deps.paths, session.id, turnNo)) ?? '';
     const offset = args.offset ?? 0;
     if (offset > full.length) {
       throw new UserError('bad_input', `offset ${offset} is past the end of the text (${full.length} characters); start again at 0.`);
@@ -76,8 +94,10 @@ export const resultTool = defineTool({
       offset,
       nextOffset: end < full.length ? end : null,
       totalChars: full.length,
-      fullChars: turn.resultStoredChars !== null ? turn.resultChars : null,
+      fullChars: view === 'text' && turn.resultStoredChars !== null ? turn.resultChars : null,
+      view,
       filesChanged: turn.filesChanged,
+      diff: turn.diff ?? null,
       commands: turn.commands,
       usage: turn.usage,
       error: turn.error,
@@ -88,7 +108,10 @@ export const resultTool = defineTool({
     const lines = [head(out)];
     if (out.error) lines.push(`Error: ${out.error}`);
     if (out.fullChars !== null) lines.push(`[The answer is incomplete: only ${out.totalChars} of ${out.fullChars} characters could be stored.]`);
-    lines.push(...changeLines(out.filesChanged, failedCommands(out.commands), out.commands.length));
+    if (out.view === 'text') {
+      if (out.diff) lines.push(diffLine('Diff', out.diff));
+      lines.push(...changeLines(out.filesChanged, failedCommands(out.commands), out.commands.length));
+    }
     if (out.text !== '') lines.push(out.text);
     if (out.nextOffset !== null) lines.push(`[${out.totalChars - out.nextOffset} more characters: call again with offset ${out.nextOffset}]`);
     return lines.join('\n');

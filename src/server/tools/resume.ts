@@ -1,4 +1,6 @@
 import { UserError } from '../../errors.ts';
+import { requireWorktree } from '../../git/worktree.ts';
+import { isWorktreeBusy } from '../../store/worktree-state.ts';
 import { reconcileAndStart } from '../../runner/housekeeping.ts';
 import type { Registry, RegistryData } from '../../store/registry.ts';
 import { isActive, latestTurn, newTurn, type Session } from '../../store/session.ts';
@@ -23,6 +25,16 @@ async function comeBack(registry: Registry, id: string): Promise<Session> {
   return archived;
 }
 
+/** An isolated session continues only in its own worktree: one applied, kept, discarded or deleted by hand cannot. */
+async function requireLiveWorktree(session: Session): Promise<void> {
+  const worktree = session.worktree!;
+  if (worktree.state !== 'active') {
+    const kept = worktree.state === 'kept' ? ` Its work is on the branch ${worktree.branch}.` : '';
+    throw new UserError('conflict', `Session ${session.id}'s worktree was ${worktree.state}, so it cannot continue there.${kept} Launch a new task instead.`);
+  }
+  await requireWorktree(worktree);
+}
+
 const stillRunning = (id: string) =>
   new UserError('conflict', `Session ${id} still has a turn running; wait for it (codex_status) or stop it (codex_cancel) first.`);
 
@@ -45,6 +57,7 @@ export const resumeTool = defineTool({
         `Session ${session.id} has no Codex thread to continue (its first turn failed before Codex started one: ${previous.error ?? 'no error recorded'}); launch a new task instead.`,
       );
     }
+    if (session.worktree) await requireLiveWorktree(session);
     // The server that runs the turn decides: a session launched where danger was allowed gets no pass here.
     assertSandboxAllowed(session.sandbox, deps.config);
     // The real path again: a symlinked cwd may point elsewhere now, and the write lock compares real paths.
@@ -63,6 +76,11 @@ export const resumeTool = defineTool({
       const current = data.sessions[session.id] ?? (data.sessions[session.id] = await comeBack(deps.registry, session.id));
       // Re-checked under the lock: two resumes racing must not both add a turn.
       if (current.turns.length + 1 !== turn.turn || isActive(latestTurn(current).status)) throw stillRunning(session.id);
+      // And the worktree: an apply, keep or discard that finished meanwhile took it away.
+      if (current.worktree && current.worktree.state !== 'active') await requireLiveWorktree(current);
+      if (current.worktree && isWorktreeBusy(current.worktree)) {
+        throw new UserError('conflict', `Session ${session.id}'s worktree is being ${current.worktree.busy!.action === 'apply' ? 'applied' : current.worktree.busy!.action === 'keep' ? 'kept' : 'discarded'} right now (codex_apply); check codex_status in a moment.`);
+      }
       current.realCwd = realCwd;
       current.turns.push(turn);
     };
