@@ -29,7 +29,7 @@ registerHooks({
 `;
 
 // Loads the runner's module graph (as dist/runner/main.js does, without running a turn) and reports memory.
-const RUNNER_GRAPH = `for (const m of ['runner/run-turn.js', 'notify/housekeeping.js', 'notify/notifier.js', 'config.js', 'store/registry.js', 'store/paths.js'])
+const RUNNER_GRAPH = `for (const m of ['runner/run-turn.js', 'runner/housekeeping.js', 'notify/notifier.js', 'config.js', 'store/registry.js', 'store/paths.js'])
   await import(${JSON.stringify(`file://${path.join(ROOT, 'dist')}/`)} + m);
 await new Promise((r) => setTimeout(r, 300));
 const m = process.memoryUsage();

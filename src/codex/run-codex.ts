@@ -42,7 +42,7 @@ const OUTPUT_GRACE_MS = 1000;
  * Starts `codex exec`. The prompt is written to stdin and stdin closed (Codex
  * reads a piped stdin to EOF before it starts). Codex stays in the caller's
  * process group, so a signal to the group reaches it and its direct children;
- * the commands it runs leave the group (see runner/process-tree.ts).
+ * the commands it runs leave the group (see process/turn-processes.ts).
  */
 export function startCodex(options: StartCodexOptions): CodexProcess {
   const child = execa(options.bin, options.args, {
