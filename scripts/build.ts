@@ -35,8 +35,12 @@ await build({
   // Beside tsc's output, so paths the code computes from import.meta.url (../runner/main.js) hold in both.
   chunkNames: 'bundle-[hash]',
   bundle: true,
-  // Dynamic imports (the CLI, doctor, undici, the lock and atomic-write libraries) stay lazy chunks.
+  // Dynamic imports stay lazy: the CLI and doctor as chunks beside main.js.
   splitting: true,
+  // Loaded lazily (a launch, a notification, doctor) and needed by the runner anyway, so they stay
+  // installed packages that Node loads itself: esbuild would turn a lazily imported CommonJS module
+  // into a chunk with a default export only (undici's named exports would be missing).
+  external: ['undici', 'execa', 'proper-lockfile', 'write-file-atomic'],
   format: 'esm',
   platform: 'node',
   target: 'node22',
