@@ -16,6 +16,9 @@ const DIST = path.join(ROOT, 'dist');
 rmSync(DIST, { recursive: true, force: true });
 const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+// Only the server entry reaches src/server/ and src/cli/, and it is bundled: tsc's copies would
+// ship unused, importing the MCP SDK, which is bundled and so not installed with the package.
+for (const dir of ['server', 'cli']) rmSync(path.join(DIST, dir), { recursive: true, force: true });
 
 /** The SDK imports Ajv at load time but only constructs it when no jsonSchemaValidator is given; we always give one. */
 const leaveOutAjv: Plugin = {
