@@ -1,8 +1,9 @@
-// `npm run build`: tsc compiles src/ to dist/ (the runner and every module run from there), then
-// esbuild bundles the server entry, dist/server/main.js, over tsc's copy of it. One bundled file
-// (plus lazily loaded chunks) starts faster than ~400 small ESM files: fewer file reads and module
-// links, and the compile cache holds a few big files. esbuild because it bundles TypeScript and
-// ESM + CommonJS dependencies in well under a second with no config file, and writes source maps.
+// `npm run build`: tsc compiles src/ to dist/ (the runner runs from there, unbundled), then esbuild
+// bundles the server entry into dist/server/ (main.js, chunks of our code, vendor/ for packages)
+// in place of tsc's copy. A handful of bundled files starts faster than ~400 small ESM files: fewer
+// file reads and module links, and the compile cache holds a few big files (issue 12). esbuild
+// because it bundles TypeScript and ESM + CommonJS packages in well under a second with no config
+// file, and writes source maps.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
@@ -73,7 +74,7 @@ const common = {
   legalComments: 'linked',
   logLevel: 'warning',
   absWorkingDir: ROOT,
-  // Bundled CommonJS dependencies (json5, proper-lockfile, …) call require() for Node's built-ins.
+  // A bundled CommonJS package (json5) calls require() for Node's built-ins; ESM output has no require.
   banner: { js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);" },
 } satisfies BuildOptions;
 
