@@ -6,8 +6,10 @@ import { withoutSecrets } from '../codex/command.ts';
 import type { Config } from '../config.ts';
 import type { Paths } from '../store/paths.ts';
 
-// The runner entry beside this module: main.ts when run from source, main.js once built.
-const RUNNER_MAIN = fileURLToPath(new URL(`./main${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+// The runner entry: main.ts when run from source, main.js once built. Spelled from the parent
+// directory because this module also runs inside the server bundle (dist/server/), where
+// import.meta.url is the bundle's: ../runner/main.js holds from dist/runner/ and dist/server/ alike.
+const RUNNER_MAIN = fileURLToPath(new URL(`../runner/main${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
 /**
  * Starts a detached runner for one turn: its own session and process group

@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { NoElicitationValidator } from './no-elicitation-validator.ts';
 import { registerResources } from './resources.ts';
 import { registerTool, type ToolDeps } from './tool.ts';
 import { applyTool } from './tools/apply.ts';
@@ -18,7 +19,11 @@ const INSTRUCTIONS =
   'conversation; codex_cancel stops it; codex_forget deletes a finished one; codex_apply applies, keeps or discards the work of an isolated (isolation: "worktree") session.';
 
 export function createServer(deps: ToolDeps): McpServer {
-  const server = new McpServer({ name: SERVER_NAME, version: VERSION }, { instructions: INSTRUCTIONS });
+  const server = new McpServer({ name: SERVER_NAME, version: VERSION }, {
+    instructions: INSTRUCTIONS,
+    // We never elicit, so the SDK need not build Ajv to check answers (see no-elicitation-validator.ts).
+    jsonSchemaValidator: new NoElicitationValidator(),
+  });
   registerTool(server, launchTool, deps);
   registerTool(server, statusTool, deps);
   registerTool(server, resultTool, deps);
