@@ -7,6 +7,8 @@ import { launchTool } from './tools/launch.ts';
 import { resultTool } from './tools/result.ts';
 import { resumeTool } from './tools/resume.ts';
 import { statusTool } from './tools/status.ts';
+import { steerTool } from './tools/steer.ts';
+import { approveTool } from './tools/approve.ts';
 import { VERSION } from '../version.ts';
 
 export const SERVER_NAME = 'codex-delegate-mcp';
@@ -14,7 +16,7 @@ export const SERVER_NAME = 'codex-delegate-mcp';
 const INSTRUCTIONS =
   'Delegate long coding tasks to the Codex CLI without waiting: codex_launch returns a sessionId at once; ' +
   'codex_status shows progress; codex_result returns the answer (paged); codex_resume continues the same ' +
-  'conversation; codex_cancel stops it; codex_forget deletes a finished one.';
+  'conversation; codex_steer adds text to a running turn; codex_approve answers what Codex asks with approvals "ask"; codex_cancel stops it; codex_forget deletes a finished one.';
 
 export function createServer(deps: ToolDeps): McpServer {
   const server = new McpServer({ name: SERVER_NAME, version: VERSION }, { instructions: INSTRUCTIONS });
@@ -24,6 +26,8 @@ export function createServer(deps: ToolDeps): McpServer {
   registerTool(server, resumeTool, deps);
   registerTool(server, cancelTool, deps);
   registerTool(server, forgetTool, deps);
+  registerTool(server, steerTool, deps);
+  registerTool(server, approveTool, deps);
   registerResources(server, deps);
   return server;
 }

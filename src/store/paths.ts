@@ -19,6 +19,8 @@ export interface Paths {
    */
   turnInput(sessionId: string, turn: number, inputId: string | null, kind: TurnInputKind): string;
   lease(sessionId: string): string;
+  /** The text of one codex_steer call (its id names it), kept out of the registry. */
+  steerFile(sessionId: string, turn: number, steerId: string): string;
 }
 
 export type TurnFileKind =
@@ -45,5 +47,6 @@ export function makePaths(home: string): Paths {
     turnFile: (id, turn, kind) => path.join(sessionDir(id), `turn-${turn}.${kind}`),
     turnInput: (id, turn, inputId, kind) => path.join(sessionDir(id), inputId ? `turn-${turn}.${inputId}.${kind}` : `turn-${turn}.${kind}`),
     lease: (id) => path.join(sessionDir(id), 'runner.lease'),
+    steerFile: (id, turn, steerId) => path.join(sessionDir(id), `turn-${turn}.steer-${steerId}.txt`),
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UserError } from '../../errors.ts';
-import { isActive, STATUSES, ERROR_KINDS, commandRecordSchema } from '../../store/session.ts';
+import { isActive, STATUSES, ERROR_KINDS, commandRecordSchema, usageSchema } from '../../store/session.ts';
 import { readTurnText } from '../../store/turn-text.ts';
 import { requireSession, sessionIdField, strictInput, typeError } from '../inputs.ts';
 import { defineTool } from '../tool.ts';
@@ -32,7 +32,7 @@ const output = z.object({
   fullChars: z.number().nullable(),
   filesChanged: z.array(z.string()),
   commands: z.array(commandRecordSchema),
-  usage: z.object({ inputTokens: z.number(), cachedInputTokens: z.number(), outputTokens: z.number() }),
+  usage: usageSchema,
   error: z.string().nullable(),
   errorKind: z.enum(ERROR_KINDS).nullable(),
 });
