@@ -97,6 +97,11 @@ describe('approvals: "ask" over stdio, with a fake gateway', () => {
     assert.equal(done.status, 'succeeded', done.error);
     assert.ok(!existsSync(path.join(world.workspace, 'denied.txt')), 'the denied command did not run');
     assert.ok(existsSync(path.join(world.workspace, 'second.txt')), 'the approved one did');
+    // codex_resume keeps the session's approvals setting unless it passes its own.
+    await client.ok('codex_resume', { sessionId: launched.sessionId, prompt: '@reply again' });
+    assert.equal((await client.waitFor(launched.sessionId, isFinished)).approvals, 'ask');
+    await client.ok('codex_resume', { sessionId: launched.sessionId, prompt: '@reply once more', approvals: 'never' });
+    assert.equal((await client.waitFor(launched.sessionId, isFinished)).approvals, 'never');
     const unknown = await client.call('codex_approve', { sessionId: launched.sessionId, requestId: '0badc0de', decision: 'approve' });
     assert.equal(unknown.isError, true);
     assert.match(text(unknown), /no approval request 0badc0de/);
@@ -126,6 +131,7 @@ describe('approvals: "ask" over stdio, with a fake gateway', () => {
     assert.match(mine.at(-1)!, /approvals: 0 granted, 1 denied/);
     const beats = gateway.messages().filter((m) => m.startsWith('📡') && m.includes('ask-expire'));
     for (const beat of beats) assert.doesNotMatch(beat, /🔴/, 'waiting for a person is never shown as stuck');
+    assert.ok(beats.some((beat) => /^📡 ⏸ waiting for approval \d+s Codex/u.test(beat)), `a ⏸ beat while waiting: ${beats.join(' | ')}`);
   });
 
   test('auto: Codex\'s own reviewer decides; nobody is asked and the turn ends', async () => {
