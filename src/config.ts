@@ -7,6 +7,10 @@ import { z } from 'zod';
  * Config here, so the runner sees exactly what the server saw (the server
  * passes its environment down; secrets travel in env, never in argv).
  */
+/** How a runner drives Codex: `codex app-server` (steer, approvals, images, outputSchema) or today's `codex exec --json`. */
+export const ENGINES = ['app-server', 'exec'] as const;
+export type Engine = (typeof ENGINES)[number];
+
 const flag = z
   .string()
   .optional()
@@ -24,6 +28,7 @@ const envSchema = z.object({
   CODEX_DELEGATE_HEARTBEAT_SECONDS: intIn(0, 86400, 60),
   CODEX_DELEGATE_KILL_GRACE_MS: intIn(100, 120000, 10000),
   CODEX_BIN: z.string().min(1).optional(),
+  CODEX_DELEGATE_ENGINE: z.enum(ENGINES, { error: 'must be app-server or exec' }).default('app-server'),
   OPENCLAW_GATEWAY_URL: z.string().url().default('http://127.0.0.1:18789'),
   OPENCLAW_GATEWAY_TOKEN: z.string().min(1).optional(),
   OPENCLAW_HOOKS_TOKEN: z.string().min(1).optional(),
@@ -46,6 +51,7 @@ export interface Config {
   readonly heartbeatSeconds: number;
   readonly killGraceMs: number;
   readonly codexBin: string | undefined;
+  readonly engine: Engine;
   readonly gateway: {
     readonly url: string;
     /** False when url is the built-in default: OpenClaw's own gateway.port then wins (openclaw-config.ts). */
@@ -99,6 +105,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env, cwd = proces
     heartbeatSeconds: e.CODEX_DELEGATE_HEARTBEAT_SECONDS,
     killGraceMs: e.CODEX_DELEGATE_KILL_GRACE_MS,
     codexBin: e.CODEX_BIN,
+    engine: e.CODEX_DELEGATE_ENGINE,
     gateway: Object.freeze({
       url: e.OPENCLAW_GATEWAY_URL,
       urlFromEnv: env.OPENCLAW_GATEWAY_URL !== undefined,

@@ -56,7 +56,29 @@ async function checkCodex(config: Config): Promise<Check[]> {
     version.exitCode === 0
       ? { state: 'ok', label: 'Codex CLI', detail: `${version.stdout.trim()} (${bin})` }
       : { state: 'fail', label: 'Codex CLI', detail: `${bin} --version failed`, fix: 'reinstall it: npm i -g @openai/codex' };
-  return [codex, checkCodexAuth(config)];
+  return [codex, await checkEngine(config, bin), checkCodexAuth(config)];
+}
+
+/** Which engine runs turns, and whether the installed Codex has it (`codex app-server` appeared in 0.1xx). */
+async function checkEngine(config: Config, bin: string): Promise<Check> {
+  const label = 'Codex engine';
+  const help = await execa(bin, ['app-server', '--help'], { env: config.env, extendEnv: false, timeout: 20_000, reject: false });
+  const hasAppServer = help.exitCode === 0;
+  if (config.engine === 'exec') {
+    return {
+      state: 'ok',
+      label,
+      detail: `exec (CODEX_DELEGATE_ENGINE=exec): codex exec --json; steering and approvals: "ask" are unavailable (this Codex ${hasAppServer ? 'also supports' : 'does not support'} app-server)`,
+    };
+  }
+  return hasAppServer
+    ? { state: 'ok', label, detail: 'app-server (the default): this Codex supports `codex app-server`' }
+    : {
+        state: 'fail',
+        label,
+        detail: 'app-server (the default), but `codex app-server --help` failed: this Codex does not support it',
+        fix: 'update Codex (npm i -g @openai/codex), or set CODEX_DELEGATE_ENGINE=exec to keep the codex exec engine',
+      };
 }
 
 /**

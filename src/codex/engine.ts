@@ -32,6 +32,10 @@ export interface EngineEvent {
   approval?: ApprovalRequest;
   /** Why a line was not understood; for the runner's log. */
   problem?: string;
+  /** The line shows no work getting done (a retry notice, a warning): it does not move lastEventAt, so a stuck run looks stuck. */
+  idle?: boolean;
+  /** A line too long to read looked like an agent message: the answer after it is not known. */
+  answerLost?: boolean;
 }
 
 export interface EngineExit {

@@ -10,7 +10,9 @@ import { z } from 'zod';
 const usage = z.looseObject({
   input_tokens: z.number().default(0),
   cached_input_tokens: z.number().default(0),
+  cache_write_input_tokens: z.number().default(0),
   output_tokens: z.number().default(0),
+  reasoning_output_tokens: z.number().default(0),
 });
 
 const agentMessage = z.looseObject({ id: z.string(), type: z.literal('agent_message'), text: z.string() });

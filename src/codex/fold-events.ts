@@ -1,4 +1,4 @@
-import type { CommandRecord, Counters, TurnProgress, Usage } from '../store/session.ts';
+import { ZERO_USAGE, type CommandRecord, type Counters, type TurnProgress, type Usage } from '../store/session.ts';
 import type { CodexEvent, ThreadItem } from './events.ts';
 
 /** What the runner knows about a turn, derived only from Codex's events. */
@@ -21,7 +21,7 @@ export function initialProgress(threadId: string | null = null): Progress {
     threadId,
     activity: 'starting',
     counters: { commands: 0, fileChanges: 0, messages: 0, errors: 0 },
-    usage: { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 },
+    usage: { ...ZERO_USAGE },
     filesChanged: [],
     commands: [],
     lastMessage: null,
@@ -42,7 +42,13 @@ export function foldEvent(progress: Progress, event: CodexEvent): Progress {
     case 'turn.completed': {
       const u = event.usage;
       const usage = u
-        ? { inputTokens: u.input_tokens, cachedInputTokens: u.cached_input_tokens, outputTokens: u.output_tokens }
+        ? {
+            inputTokens: u.input_tokens,
+            cachedInputTokens: u.cached_input_tokens,
+            cacheWriteInputTokens: u.cache_write_input_tokens,
+            outputTokens: u.output_tokens,
+            reasoningOutputTokens: u.reasoning_output_tokens,
+          }
         : progress.usage;
       return { ...progress, usage, completed: true, activity: 'done' };
     }

@@ -1,6 +1,6 @@
 import { formatDuration, formatTokens, plural } from '../format.ts';
 import { diffStat } from '../git/diff-record.ts';
-import type { Session, Status, Turn } from '../store/session.ts';
+import type { ApprovalRecord, Session, Status, Turn } from '../store/session.ts';
 import { chatBody, chatTitle, plainLine } from './chat-text.ts';
 
 /**
@@ -42,9 +42,12 @@ export function idleDot(lastEventAt: string | null, startedAt: string | null, no
 export function heartbeatMessage(session: Session, turn: Turn, now: number): string {
   const elapsed = turn.startedAt ? Math.round((now - Date.parse(turn.startedAt)) / 1000) : 0;
   const tokens = turn.usage.inputTokens + turn.usage.outputTokens;
+  // Waiting for a person is not being stuck: ⏸ and how long it has waited, never 🔴.
+  const waiting = pendingApprovals(turn)[0];
+  const dot = waiting ? `⏸ waiting for approval ${formatDuration(Math.max(0, Math.round((now - Date.parse(waiting.requestedAt)) / 1000)))}` : idleDot(turn.lastEventAt, turn.startedAt, now);
   return cut(
     [
-      `📡 ${idleDot(turn.lastEventAt, turn.startedAt, now)} Codex`,
+      `📡 ${dot} Codex`,
       title(session),
       formatDuration(elapsed),
       plural(turn.counters.commands, 'cmd'),
@@ -79,6 +82,10 @@ export function finalMessage(session: Session, turn: Turn, text: string | null):
     facts.push(`files: ${shown}${turn.filesChanged.length > 8 ? ` (+${turn.filesChanged.length - 8} more)` : ''}`);
   }
   facts.push(plural(turn.counters.commands, 'cmd'), `${formatTokens(turn.usage.inputTokens + turn.usage.outputTokens)} tok`);
+  if (turn.approvalRequests.length > 0) {
+    const granted = turn.approvalRequests.filter((r) => r.decision === 'approve' || r.decision === 'approve_for_session').length;
+    facts.push(`approvals: ${granted} granted, ${turn.approvalRequests.length - granted} denied`);
+  }
   lines.push('', facts.join(' · '));
   const rest = text && text.length > PREVIEW_CHARS ? ` (${text.length - PREVIEW_CHARS} more characters)` : '';
   lines.push(`Full result${rest}: codex_result ${session.id}`);
@@ -101,6 +108,52 @@ export function wakeMessage(session: Session, turn: Turn, text: string | null): 
       ...(session.worktree?.state === 'active'
         ? [`Its changes are in its own worktree (branch ${plainLine(session.worktree.branch)}), not in the user's tree: show the diff (codex_result view "patch"), then codex_apply with action "apply", "keep" or "discard" as the user decides.`]
         : []),
+    ].join('\n\n'),
+  );
+}
+
+/** Requests still waiting for an answer. */
+export function pendingApprovals(turn: Turn): ApprovalRecord[] {
+  return turn.status === 'running' ? turn.approvalRequests.filter((r) => r.decision === null) : [];
+}
+
+/** What Codex wants, in one line per fact; every part of it is Codex's text, so it goes through chat-text. */
+function requestFacts(request: ApprovalRecord, oneLine: (text: string, max?: number) => string): string[] {
+  const facts: string[] = [];
+  if (request.command) facts.push(`wants to run: ${oneLine(request.command, 500)}`);
+  else if (request.kind === 'fileChange') facts.push(`wants to change files${request.files.length ? `: ${request.files.slice(0, 8).map((f) => oneLine(f)).join(', ')}` : ''}`);
+  else facts.push(`wants more permissions${request.files.length ? ` for: ${request.files.slice(0, 8).map((f) => oneLine(f)).join(', ')}` : ''}`);
+  if (request.cwd) facts.push(`in: ${oneLine(request.cwd, 500)}`);
+  if (request.reason) facts.push(`reason: ${oneLine(request.reason, 800)}`);
+  return facts;
+}
+
+const waitLeft = (request: ApprovalRecord) =>
+  formatDuration(Math.max(0, Math.round((Date.parse(request.expiresAt) - Date.parse(request.requestedAt)) / 1000)));
+
+export function approvalMessage(session: Session, turn: Turn, request: ApprovalRecord): string {
+  return cut(
+    [
+      `❓ Codex asks for approval · ${title(session)}`,
+      ...requestFacts(request, chatTitle),
+      `request: ${request.requestId} · session: ${session.id} · denied if unanswered in ${waitLeft(request)}`,
+      `Answer with codex_approve (decision: approve, approve_for_session or deny).`,
+    ].join('\n'),
+  );
+}
+
+export function approvalExpiredMessage(session: Session, turn: Turn, request: ApprovalRecord): string {
+  return cut(`❔ Approval request ${request.requestId} of ${title(session)} was not answered in ${waitLeft(request)}: denied, and Codex goes on without it.`);
+}
+
+/** What the agent reads when woken for a request: what, where, why, and the exact call that answers it. */
+export function approvalWakeMessage(session: Session, turn: Turn, request: ApprovalRecord): string {
+  const label = (session.label && plainLine(session.label)) || session.id;
+  return cut(
+    [
+      `Codex session ${session.id} (${label}) turn ${turn.turn} is waiting for approval (request ${request.requestId}).`,
+      requestFacts(request, plainLine).join('\n'),
+      `Ask the user (or decide from your instructions), then call codex_approve with sessionId "${session.id}", requestId "${request.requestId}" and decision "approve", "approve_for_session" or "deny". Unanswered, it is denied at ${request.expiresAt}.`,
     ].join('\n\n'),
   );
 }

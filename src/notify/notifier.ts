@@ -1,9 +1,9 @@
 import type { Config } from '../config.ts';
-import type { Route, Session, Turn } from '../store/session.ts';
+import type { ApprovalRecord, Route, Session, Turn } from '../store/session.ts';
 import { GatewayClient, type Delivery } from './gateway-client.ts';
-import { finalMessage, launchMessage, wakeMessage } from './messages.ts';
+import { approvalExpiredMessage, approvalMessage, approvalWakeMessage, finalMessage, launchMessage, wakeMessage } from './messages.ts';
 import { resolveCredentials } from './openclaw-config.ts';
-import { enqueue, type Send, type Sender } from './outbox.ts';
+import { enqueue, enqueueApprovalEntry, type Send, type Sender } from './outbox.ts';
 
 /** Sends what the outbox holds to OpenClaw: chat messages through the `message` tool, wakes through hooks. */
 export class Notifier implements Sender {
@@ -51,6 +51,20 @@ export class Notifier implements Sender {
     if (this.gateway.canWake || this.#wakeMode === 'sessions_send') enqueue(session, turn, 'wake', wakeMessage(session, turn, text), now, this.#wakeMode);
   }
 
+  /** A ❓ chat message for one approval request, and the agent woken to answer it. */
+  enqueueApproval(session: Session, turn: Turn, request: ApprovalRecord, now: string): void {
+    if (!turn.notify) return;
+    if (this.chatRoute(turn)) enqueueApprovalEntry(session, turn, 'approval', request.requestId, approvalMessage(session, turn, request), now);
+    if (this.gateway.canWake || this.#wakeMode === 'sessions_send') {
+      enqueueApprovalEntry(session, turn, 'approval_wake', request.requestId, approvalWakeMessage(session, turn, request), now, { via: this.#wakeMode });
+    }
+  }
+
+  /** Tells the chat that a request nobody answered was denied. */
+  enqueueApprovalExpired(session: Session, turn: Turn, request: ApprovalRecord, now: string): void {
+    if (this.chatRoute(turn)) enqueueApprovalEntry(session, turn, 'approval', request.requestId, approvalExpiredMessage(session, turn, request), now, { suffix: 'expired' });
+  }
+
   sendChat(route: Route, message: string, signal?: AbortSignal): Promise<Delivery> {
     return this.gateway.invoke('message', messageArgs(route, message), signal);
   }
@@ -63,17 +77,19 @@ export class Notifier implements Sender {
   readonly send: Send = async (session, entry, signal) => {
     const route = session.turns[entry.turn - 1]?.notify;
     if (!route) return { ok: false, httpStatus: null, error: 'the turn has no notification route', retryable: false, unknown: false, body: null };
-    if (entry.kind !== 'wake') return this.sendChat(route, entry.text, signal);
-    return this.#wake(session, route, entry.turn, entry.text, entry.via ?? this.#wakeMode, signal);
+    if (entry.kind !== 'wake' && entry.kind !== 'approval_wake') return this.sendChat(route, entry.text, signal);
+    // The key makes a retry return the same agent run: one per turn end, one per approval request.
+    const key = entry.kind === 'wake' ? `${session.id}:${entry.turn}` : `${session.id}:${entry.turn}:approval:${entry.requestId}`;
+    return this.#wake(route, key, entry.text, entry.via ?? this.#wakeMode, signal);
   };
 
-  async #wake(session: Session, route: Route, turn: number, text: string, via: Config['gateway']['wake'], signal?: AbortSignal): Promise<Delivery & { warning?: string }> {
+  async #wake(route: Route, key: string, text: string, via: Config['gateway']['wake'], signal?: AbortSignal): Promise<Delivery & { warning?: string }> {
     if (via === 'sessions_send' && route.sessionKey) {
       return this.gateway.invoke('sessions_send', { sessionKey: route.sessionKey, message: text, timeoutSeconds: 0 }, signal);
     }
     if (!route.sessionKey) return this.gateway.hook('/hooks/wake', mainSessionWakeBody(text), undefined, signal);
     // A retry with the same key returns the same run instead of starting a second one.
-    const agent = await this.gateway.hook('/hooks/agent', agentWakeBody(route.sessionKey, text), `${session.id}:${turn}`, signal);
+    const agent = await this.gateway.hook('/hooks/agent', agentWakeBody(route.sessionKey, text), key, signal);
     if (agent.httpStatus !== 400) return agent;
     // OpenClaw's default config refuses caller-chosen session keys (400): wake the main session instead.
     const fallback = await this.gateway.hook('/hooks/wake', mainSessionWakeBody(text), undefined, signal);

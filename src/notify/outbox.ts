@@ -29,7 +29,7 @@ export interface DeliveryScope {
   until?: number;
 }
 
-const MAX_ATTEMPTS = { launch: 3, final: 12, wake: 12 } as const;
+const MAX_ATTEMPTS = { launch: 3, final: 12, wake: 12, approval: 12, approval_wake: 12 } as const;
 const MAX_RECORDS = 50;
 const DRAIN_MIN_PAUSE_MS = 100;
 
@@ -47,6 +47,28 @@ export function enqueue(session: Session, turn: Turn, kind: OutboxEntry['kind'],
   if (kind !== 'final') return;
   // The chat must never read 🚀 after the final: a 🚀 still waiting for a (re)try is dropped.
   for (const launch of session.outbox) if (launch.id === `${turn.turn}:launch` && launch.state === 'pending') supersede(session, launch, Date.parse(now));
+}
+
+/**
+ * An entry about one approval request: the ❓ message, the wake, or the note that it expired
+ * (`suffix`). One of each per request, whoever enqueues; sent in the order queued, like the rest.
+ */
+export function enqueueApprovalEntry(
+  session: Session,
+  turn: Turn,
+  kind: 'approval' | 'approval_wake',
+  requestId: string,
+  text: string,
+  now: string,
+  options: { via?: OutboxEntry['via']; suffix?: string } = {},
+): void {
+  session.outbox ??= [];
+  const id = `${turn.turn}:${kind}:${requestId}${options.suffix ? `:${options.suffix}` : ''}`;
+  if (session.outbox.some((entry) => entry.id === id)) return;
+  session.outbox.push({
+    id, kind, turn: turn.turn, requestId, text, ...(options.via ? { via: options.via } : {}),
+    state: 'pending', attempts: 0, maxAttempts: MAX_ATTEMPTS[kind], nextAttemptAt: now, claim: null,
+  });
 }
 
 function supersede(session: Session, launch: OutboxEntry, now: number): void {
@@ -140,8 +162,10 @@ function nextDue(data: RegistryData, sessionId: string | undefined): number | nu
  * independently, so a failing channel never holds back the wake.
  */
 function waitsForFinal(session: Session, entry: OutboxEntry): boolean {
-  if (entry.kind !== 'wake') return false;
-  const final = session.outbox?.find((e) => e.id === `${entry.turn}:final`);
+  if (entry.kind !== 'wake' && entry.kind !== 'approval_wake') return false;
+  // An approval's wake follows its ❓ message as a turn's wake follows its final.
+  const leadId = entry.kind === 'wake' ? `${entry.turn}:final` : `${entry.turn}:approval:${entry.requestId}`;
+  const final = session.outbox?.find((e) => e.id === leadId);
   if (!final) return false;
   const firstNotTried = final.state === 'pending' && final.attempts === 0;
   const firstInFlight = final.state === 'sending' && final.attempts === 1;
@@ -154,8 +178,12 @@ function waitsForFinal(session: Session, entry: OutboxEntry): boolean {
  * runner died is not waited for: it will never be settled.
  */
 function waitsForEarlierLine(session: Session, entry: OutboxEntry): boolean {
-  if (entry.kind !== 'final') return false;
+  if (entry.kind !== 'final' && entry.kind !== 'approval') return false;
   if (session.outbox?.some((e) => e.id === `${entry.turn}:launch` && e.state === 'sending')) return true;
+  // A ❓ message (or its expiry note) goes before the final, whoever sends which.
+  const asking = (e: OutboxEntry) => e.kind === 'approval' && e.turn === entry.turn && e !== entry && (e.state === 'sending' || (e.state === 'pending' && e.attempts === 0));
+  if (entry.kind === 'final' && session.outbox?.some(asking)) return true;
+  if (entry.kind === 'approval') return false;
   const beating = session.notifications?.some((r) => r.kind === 'heartbeat' && r.turn === entry.turn && r.outcome === 'sending');
   const runner = session.turns[entry.turn - 1]?.runner;
   return Boolean(beating && runner && isProcessAlive(runner.pid, runner.startTime));

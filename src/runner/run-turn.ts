@@ -1,10 +1,8 @@
 import { chmod } from 'node:fs/promises';
 import { writePrivateFile } from '../store/private-file.ts';
-import { buildCodexArgs, buildCodexEnv } from '../codex/command.ts';
-import { parseEventLine } from '../codex/events.ts';
-import { foldEvent, initialProgress, showsProgress, type Progress } from '../codex/fold-events.ts';
+import type { EngineExit, EngineTurn } from '../codex/engine.ts';
+import { initialProgress, type Progress } from '../codex/fold-events.ts';
 import { locateCodex } from '../codex/locate.ts';
-import { startCodex, type CodexExit } from '../codex/run-codex.ts';
 import type { Config } from '../config.ts';
 import { errorMessage } from '../errors.ts';
 import type { Paths } from '../store/paths.ts';
@@ -25,6 +23,9 @@ import { processStartTime } from '../process/liveness.ts';
 import { ProgressWriter } from './progress-writer.ts';
 import { TURN_VARIABLE, TurnProcesses, turnMarker } from '../process/turn-processes.ts';
 import { beginTurnDiff, codexWorkingDirectory, finishTurnDiffRecord } from './turn-diff.ts';
+import { startEngine } from './start-engine.ts';
+import { TurnInbox } from './turn-inbox.ts';
+import { ApprovalDesk } from './approval-desk.ts';
 
 export interface RunnerDeps {
   config: Config;
@@ -40,6 +41,8 @@ const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 const EVENTS_CAP = { headBytes: 8 * 1024 * 1024, tailBytes: 2 * 1024 * 1024 };
 const STDERR_CAP = { headBytes: 256 * 1024, tailBytes: 256 * 1024 };
 const LOGGED_BAD_LINES = 20;
+/** How long app-server gets to end an interrupted turn itself before its group is signalled. */
+const INTERRUPT_GRACE_MS = 3000;
 const CUT_NOTE = 'events were left out here to bound the file; progress still counted them';
 
 /**
@@ -71,12 +74,24 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
   let timedOut = false;
   let overBudget: { used: number; budget: number } | null = null;
   let killTimer: NodeJS.Timeout | undefined;
-  // Stop Codex's whole group politely, then for sure. The runner leads the group and gets the
+  let groupTimer: NodeJS.Timeout | undefined;
+  let stopping = false;
+  let turnRun: EngineTurn | undefined;
+  // Stop the turn: ask Codex to interrupt it first (app-server ends and records the turn itself),
+  // then Codex's whole group politely, then for sure. The runner leads the group and gets the
   // SIGTERM too; its handler below keeps it alive to record what happened.
-  const terminate = () => {
+  const stopGroup = () => {
     if (killTimer) return;
     signalGroup(process.pid, 'SIGTERM');
     killTimer = setTimeout(() => reapGroup(process.pid), deps.config.killGraceMs);
+  };
+  const terminate = () => {
+    if (stopping) return;
+    stopping = true;
+    if (!turnRun) return stopGroup();
+    turnRun.interrupt().catch((error) => log(`interrupt failed: ${errorMessage(error)}`));
+    // exec has nothing to wait for (its interrupt is a signal); app-server gets a moment to end the turn.
+    groupTimer = setTimeout(stopGroup, deps.config.engine === 'exec' ? 0 : Math.min(deps.config.killGraceMs, INTERRUPT_GRACE_MS));
   };
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopSignal === null) stopSignal = signal;
@@ -90,13 +105,15 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
   let lastEventAt: string | null = null;
   // An agent message too long to parse came after the last one we read: the answer is not known here.
   let answerUnread = false;
-  let exit: CodexExit;
+  let exit: EngineExit;
   let badLines = 0;
   const writer = new ProgressWriter(registry, { sessionId, turn: turnNo, messageFile: file('message.txt') }, log);
   const marker = turnMarker(sessionId, turnNo);
   const processes = new TurnProcesses(marker);
   let events: CappedLog | undefined;
   let stderr: CappedLog | undefined;
+  let inbox: TurnInbox | undefined;
+  let desk: ApprovalDesk | undefined;
   const timeout = setTimeout(() => {
     timedOut = true;
     terminate();
@@ -112,64 +129,63 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
     events = new CappedLog(file('events.jsonl'), { ...EVENTS_CAP, wholeLines: true, marker: (bytes) => `${JSON.stringify({ type: 'codex-delegate.cut', bytes, note: CUT_NOTE })}\n`, log });
     stderr = new CappedLog(file('stderr.log'), { ...STDERR_CAP, marker: (bytes) => `\n[codex-delegate: ${bytes} bytes of stderr cut here; the start and the end are kept]\n`, log });
     const stderrLog = stderr;
-    const codex = startCodex({
+    turnRun = startEngine({
+      config: deps.config,
+      session,
+      turnNo,
       bin,
-      args: buildCodexArgs({
-        cwd: session.cwd,
-        sandbox: session.sandbox,
-        model: session.model,
-        reasoningEffort: session.reasoningEffort,
-        lastMessageFile: file('last-message.txt'),
-        resumeThreadId: turnNo > 1 ? session.threadId : null,
-      }),
-      cwd: session.cwd,
-      // The marker is passed down to every command Codex runs, so the turn can find them all at its end.
-      env: { ...buildCodexEnv(deps.config.env), [TURN_VARIABLE]: marker },
       prompt,
+      // The marker is passed down to every command Codex runs, so the turn can find them all at its end.
+      extraEnv: { [TURN_VARIABLE]: marker },
+      lastMessageFile: file('last-message.txt'),
       onStderr: (chunk) => stderrLog.write(chunk),
+      approvals: turn.approvals,
+      images: turn.images,
+      outputSchema: turn.outputSchema ?? undefined,
+      log,
     });
     processes.watch();
+    // Steers (and approval answers) from the server reach the running turn through the registry.
+    const turnInbox = new TurnInbox(deps, { sessionId, turn: turnNo }, turnRun);
+    inbox = turnInbox;
+    if (deps.config.engine !== 'exec') inbox.start();
+    desk = new ApprovalDesk(deps, { sessionId, turn: turnNo, timeoutSeconds: turn.approvalTimeoutSeconds }, () => turnInbox.check());
+    const approvalDesk = desk;
     // runner.log is not capped: say what was wrong with the first stdout lines, then only count.
     const logLine = (message: string) => {
       badLines += 1;
       if (badLines <= LOGGED_BAD_LINES) log(message);
     };
-    log(`codex started (pid ${codex.pid}) for ${sessionId} turn ${turnNo}`);
-    for await (const line of codex.lines) {
-      if (line.kind === 'cut') {
-        events.write(`${JSON.stringify({ type: 'codex-delegate.line_cut', bytes: line.bytes, head: line.head.slice(0, 300) })}\n`);
-        logLine(`a stdout line of ${line.bytes} bytes was too long to read and was left out: ${line.head.slice(0, 120)}`);
-        if (/"type"\s*:\s*"agent_message"/.test(line.head)) answerUnread = true;
-        continue;
-      }
-      events.write(`${line.text}\n`);
-      const parsed = parseEventLine(line.text);
-      if (!parsed.ok) {
-        logLine(`ignored stdout line: ${parsed.reason}`);
-        continue;
-      }
-      const next = foldEvent(progress, parsed.event);
-      const transition = next.threadId !== progress.threadId || next.completed || next.failure !== progress.failure;
-      if (next.counters.messages !== progress.counters.messages) answerUnread = false;
-      progress = next;
-      if (showsProgress(parsed.event)) lastEventAt = new Date().toISOString();
-      writer.push(progress, lastEventAt, transition);
+    log(`codex started (pid ${turnRun.pid}, ${deps.config.engine} engine) for ${sessionId} turn ${turnNo}`);
+    for await (const ev of turnRun.events) {
+      if (ev.line !== null) events.write(`${ev.line}\n`);
+      if (ev.problem) logLine(ev.problem);
+      if (ev.answerLost) answerUnread = true;
+      // Persisted before anything else happens to the turn: a person has to see it to answer it.
+      if (ev.approval) await approvalDesk.add(ev.approval, ev.progress.activity).catch((error) => log(`approval: ${errorMessage(error)}`));
+      if (ev.problem && ev.progress === progress) continue;
+      if (ev.progress.counters.messages !== progress.counters.messages) answerUnread = false;
+      progress = ev.progress;
+      if (ev.line !== null && !ev.idle) lastEventAt = new Date().toISOString();
+      writer.push(progress, lastEventAt, ev.transition);
       const used = progress.usage.inputTokens + progress.usage.outputTokens;
       if (turn.maxTokens !== null && used > turn.maxTokens && overBudget === null) {
         overBudget = { used, budget: turn.maxTokens };
         terminate();
       }
     }
-    exit = await codex.exited;
-    await codex.stderrDone;
+    exit = await turnRun.exited;
     if (badLines > LOGGED_BAD_LINES) log(`${badLines} stdout lines were not events (the first ${LOGGED_BAD_LINES} are logged above)`);
   } catch (error) {
     exit = { exitCode: null, signal: null, spawnError: errorMessage(error) };
   } finally {
     clearTimeout(timeout);
+    inbox?.stop();
+    desk?.stop();
     events?.close();
     stderr?.close();
     // Codex is gone; whatever it started goes too, wherever it went (group, session, reparented).
+    clearTimeout(groupTimer);
     clearTimeout(killTimer);
     const reaped = processes.reap().length + reapGroup(process.pid);
     if (reaped > 0) log(`killed ${reaped} process(es) the turn left behind`);
@@ -180,6 +196,10 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
   await writer.flush();
   // In case Codex replaced the file rather than writing into it.
   await chmod(file('last-message.txt'), 0o600).catch(() => {});
+  // app-server has no -o file: the runner stores the answer of a completed turn itself, as exec's -o would.
+  if (deps.config.engine !== 'exec' && progress.completed && progress.lastMessage !== null && !answerUnread) {
+    await writePrivateFile(file('last-message.txt'), progress.lastMessage).catch((error) => log(`could not store the answer: ${errorMessage(error)}`));
+  }
 
   const answer = await checkStoredAnswer(paths, sessionId, turnNo, answerUnread ? null : progress, log);
   const outcome = decideOutcome({

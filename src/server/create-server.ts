@@ -9,6 +9,8 @@ import { launchTool } from './tools/launch.ts';
 import { resultTool } from './tools/result.ts';
 import { resumeTool } from './tools/resume.ts';
 import { statusTool } from './tools/status.ts';
+import { steerTool } from './tools/steer.ts';
+import { approveTool } from './tools/approve.ts';
 import { VERSION } from '../version.ts';
 
 export const SERVER_NAME = 'codex-delegate-mcp';
@@ -16,7 +18,7 @@ export const SERVER_NAME = 'codex-delegate-mcp';
 const INSTRUCTIONS =
   'Delegate long coding tasks to the Codex CLI without waiting: codex_launch returns a sessionId at once; ' +
   'codex_status shows progress; codex_result returns the answer (paged); codex_resume continues the same ' +
-  'conversation; codex_cancel stops it; codex_forget deletes a finished one; codex_apply applies, keeps or discards the work of an isolated (isolation: "worktree") session.';
+  'conversation; codex_steer adds text to a running turn; codex_approve answers what Codex asks with approvals "ask"; codex_cancel stops it; codex_forget deletes a finished one; codex_apply applies, keeps or discards the work of an isolated (isolation: "worktree") session.';
 
 export function createServer(deps: ToolDeps): McpServer {
   const server = new McpServer({ name: SERVER_NAME, version: VERSION }, {
@@ -31,6 +33,8 @@ export function createServer(deps: ToolDeps): McpServer {
   registerTool(server, cancelTool, deps);
   registerTool(server, forgetTool, deps);
   registerTool(server, applyTool, deps);
+  registerTool(server, steerTool, deps);
+  registerTool(server, approveTool, deps);
   registerResources(server, deps);
   return server;
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { formatDuration, formatTokens, plural } from '../format.ts';
 import { diffStat, treeDiffSchema, type TreeDiffRecord } from '../git/diff-record.ts';
-import { commandRecordSchema, WORKTREE_STATES, latestTurn, notificationRecordSchema, STATUSES, SANDBOXES, ERROR_KINDS, type CommandRecord, type NotificationRecord, type Session } from '../store/session.ts';
+import { commandRecordSchema, WORKTREE_STATES, latestTurn, notificationRecordSchema, usageSchema, STATUSES, SANDBOXES, ERROR_KINDS, type ApprovalRecord, type CommandRecord, type NotificationRecord, type Session } from '../store/session.ts';
+import { pendingApprovals } from '../notify/messages.ts';
 
 /** What codex_status shows of a session: the latest turn, flattened, plus session facts. */
 export const statusViewSchema = z.object({
@@ -22,7 +23,7 @@ export const statusViewSchema = z.object({
   activity: z.string(),
   queuePosition: z.number().nullable(),
   counters: z.object({ commands: z.number(), fileChanges: z.number(), messages: z.number(), errors: z.number() }),
-  usage: z.object({ inputTokens: z.number(), cachedInputTokens: z.number(), outputTokens: z.number() }),
+  usage: usageSchema,
   exitCode: z.number().nullable(),
   error: z.string().nullable(),
   errorKind: z.enum(ERROR_KINDS).nullable(),
@@ -47,6 +48,24 @@ export const statusViewSchema = z.object({
   cumulativeDiff: treeDiffSchema.optional(),
   /** Why the turn has no diff although it ran in a repository. */
   diffNote: z.string().optional(),
+  /** Text added with codex_steer to this turn (lengths and times, never the text); left out of listings. */
+  steers: z.array(z.object({ at: z.string(), chars: z.number(), deliveredAt: z.string().nullable() })).optional(),
+  /** What Codex waits for a decision on (approvals "ask"): answer each with codex_approve before expiresAt. */
+  pendingApprovals: z
+    .array(
+      z.object({
+        requestId: z.string(),
+        kind: z.enum(['command', 'fileChange', 'permissions']),
+        command: z.string().optional(),
+        cwd: z.string().optional(),
+        reason: z.string().optional(),
+        files: z.array(z.string()).optional(),
+        requestedAt: z.string(),
+        expiresAt: z.string(),
+      }),
+    )
+    .optional(),
+  approvals: z.enum(['never', 'auto', 'ask']).optional(),
 });
 export type StatusView = z.infer<typeof statusViewSchema>;
 
@@ -80,7 +99,17 @@ export function toStatusView(session: Session, now: number, queuePosition: numbe
     ...(turn.lastError ? { lastError: turn.lastError } : {}),
     resultChars: turn.resultChars,
     ...(turn.resultStoredChars !== null ? { resultStoredChars: turn.resultStoredChars } : {}),
-    ...(brief ? {} : { filesChanged: turn.filesChanged, failedCommands: failedCommands(turn.commands), notifications: session.notifications.slice(-10) }),
+    ...(brief
+      ? {}
+      : {
+          filesChanged: turn.filesChanged,
+          failedCommands: failedCommands(turn.commands),
+          notifications: session.notifications.slice(-10),
+          steers: turn.steers.map(({ at, chars, deliveredAt }) => ({ at, chars, deliveredAt })),
+          approvals: turn.approvals,
+        }),
+    // Shown in listings too: a waiting request is what an agent must not miss.
+    ...(pendingApprovals(turn).length > 0 ? { pendingApprovals: pendingApprovals(turn).map(pendingView) } : {}),
     notifyWarning: session.notifyWarning,
     ...(session.worktree
       ? { worktree: { path: session.worktree.runCwd, branch: session.worktree.branch, base: session.worktree.baseCommit, state: session.worktree.state } }
@@ -107,6 +136,19 @@ export function worktreeLines(view: Pick<StatusView, 'sessionId' | 'worktree' | 
     lines.push(`Your tree is untouched: review the diff (codex_result with view "patch"), then codex_apply { sessionId: "${view.sessionId}", action: "apply" | "keep" | "discard" }.`);
   }
   return lines;
+}
+
+function pendingView(r: ApprovalRecord) {
+  return {
+    requestId: r.requestId,
+    kind: r.kind,
+    ...(r.command ? { command: r.command } : {}),
+    ...(r.cwd ? { cwd: r.cwd } : {}),
+    ...(r.reason ? { reason: r.reason } : {}),
+    ...(r.files.length > 0 ? { files: r.files } : {}),
+    requestedAt: r.requestedAt,
+    expiresAt: r.expiresAt,
+  };
 }
 
 /** One line a person can scan: `<id> <status> · <label> · 3m · 12 cmds · running: npm test`. */
@@ -138,6 +180,10 @@ export function statusDetails(view: StatusView): string {
   lines.push(...changeLines(view.filesChanged ?? [], view.failedCommands ?? [], null));
   if (view.counters.errors > 0) lines.push(errorCountLine(view.counters.errors, view.status));
   if (view.resultChars !== null) lines.push(`Answer: ${plural(view.resultChars, 'character')}; read it with codex_result.`);
+  for (const request of view.pendingApprovals ?? []) {
+    const what = request.command ? `run \`${shorten(request.command, 200)}\`` : request.kind === 'fileChange' ? 'change files' : 'more permissions';
+    lines.push(`❓ Codex asks to ${what} (request ${request.requestId}, denied at ${request.expiresAt} unless answered): answer with codex_approve.`);
+  }
   if (view.notifyWarning) lines.push(`⚠ ${view.notifyWarning}`);
   for (const failure of unresolvedFailures(view.notifications ?? [])) {
     const how = [failure.httpStatus ? `HTTP ${failure.httpStatus}` : null, failure.error].filter(Boolean).join(': ');

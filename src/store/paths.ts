@@ -24,6 +24,8 @@ export interface Paths {
   /** Where isolated sessions' worktrees live (0700, outside every user tree). */
   readonly worktreesDir: string;
   worktreeParent(sessionId: string): string;
+  /** The text of one codex_steer call (its id names it), kept out of the registry. */
+  steerFile(sessionId: string, turn: number, steerId: string): string;
 }
 
 export type TurnFileKind =
@@ -60,5 +62,6 @@ export function makePaths(home: string): Paths {
     lease: (id) => path.join(sessionDir(id), 'runner.lease'),
     worktreesDir: path.join(home, 'worktrees'),
     worktreeParent: (id) => path.join(home, 'worktrees', id),
+    steerFile: (id, turn, steerId) => path.join(sessionDir(id), `turn-${turn}.steer-${steerId}.txt`),
   };
 }

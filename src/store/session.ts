@@ -43,10 +43,13 @@ const countersSchema = z.object({
 });
 export type Counters = z.infer<typeof countersSchema>;
 
-const usageSchema = z.object({
+/** The five token counts Codex reports; the two newer ones default to 0 so records from before them still parse. */
+export const usageSchema = z.object({
   inputTokens: z.number(),
   cachedInputTokens: z.number(),
+  cacheWriteInputTokens: z.number().default(0),
   outputTokens: z.number(),
+  reasoningOutputTokens: z.number().default(0),
 });
 export type Usage = z.infer<typeof usageSchema>;
 
@@ -61,6 +64,44 @@ const processRefSchema = z.object({ pid: z.number().int().min(2), startTime: z.s
 
 /** Times are ISO strings, as `Date#toISOString` writes them; shards and ordering rely on that. */
 const isoTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, { error: 'should be an ISO time such as 2026-12-02T10:00:00.000Z' });
+/** Text added to a running turn by codex_steer: persisted (the text in a 0600 file, Paths.steerFile) before the runner delivers it. */
+export const steerRecordSchema = z.object({
+  id: z.string().regex(/^[0-9a-f]{8,32}$/),
+  at: z.string(),
+  chars: z.number(),
+  /** When the runner handed it to Codex (or, for a queued turn, when it joined the prompt); null until then. */
+  deliveredAt: z.string().nullable(),
+});
+export type SteerRecord = z.infer<typeof steerRecordSchema>;
+
+/** How approval requests are handled: Codex never asks (the sandbox bounds it), Codex's own reviewer decides, or a person is asked. */
+export const APPROVAL_MODES = ['never', 'auto', 'ask'] as const;
+export type ApprovalMode = (typeof APPROVAL_MODES)[number];
+export const APPROVAL_DECISIONS = ['approve', 'approve_for_session', 'deny'] as const;
+export type ApprovalAnswer = (typeof APPROVAL_DECISIONS)[number];
+export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 900;
+
+/** One request of Codex for a person's decision (approvals: "ask"); answered by codex_approve or denied at expiresAt. */
+export const approvalRecordSchema = z.object({
+  requestId: z.string(),
+  /** The app-server's id of the request: only the runner that got it can answer it. */
+  engineId: z.string(),
+  kind: z.enum(['command', 'fileChange', 'permissions']),
+  command: z.string().nullable(),
+  cwd: z.string().nullable(),
+  reason: z.string().nullable(),
+  files: z.array(z.string()),
+  requestedAt: z.string(),
+  expiresAt: z.string(),
+  decision: z.enum(APPROVAL_DECISIONS).nullable(),
+  decidedBy: z.enum(['caller', 'expiry']).nullable(),
+  decidedAt: z.string().nullable(),
+  /** The caller's reason for the answer, kept for the record. */
+  note: z.string().nullable(),
+  /** When the runner handed the answer to Codex. */
+  deliveredAt: z.string().nullable(),
+});
+export type ApprovalRecord = z.infer<typeof approvalRecordSchema>;
 
 export const turnSchema = z.object({
   turn: z.number().int().min(1),
@@ -104,16 +145,27 @@ export const turnSchema = z.object({
   cumulativeDiff: treeDiffSchema.nullable().optional(),
   /** Why no diff could be recorded (the turn itself is not failed by it). */
   diffNote: z.string().nullable().optional(),
+  steers: z.array(steerRecordSchema).default([]),
+  approvals: z.enum(APPROVAL_MODES).default('never'),
+  approvalTimeoutSeconds: z.number().default(DEFAULT_APPROVAL_TIMEOUT_SECONDS),
+  approvalRequests: z.array(approvalRecordSchema).default([]),
+  /** Local image files sent with the prompt (absolute paths). */
+  images: z.array(z.string()).default([]),
+  /** A JSON Schema the final answer must follow; codex_result then parses it. */
+  outputSchema: z.record(z.string(), z.unknown()).nullable().default(null),
 });
 export type Turn = z.infer<typeof turnSchema>;
 
-export const NOTIFICATION_KINDS = ['launch', 'heartbeat', 'final', 'wake'] as const;
+export const NOTIFICATION_KINDS = ['launch', 'heartbeat', 'final', 'wake', 'approval', 'approval_wake'] as const;
 
 /** A message waiting to go to OpenClaw, persisted before it is sent (the durable outbox). */
 export const outboxEntrySchema = z.object({
   id: z.string(),
-  kind: z.enum(['launch', 'final', 'wake']),
+  /** approval: a ❓ chat message (or its expiry note); approval_wake: the agent woken for it. */
+  kind: z.enum(['launch', 'final', 'wake', 'approval', 'approval_wake']),
   turn: z.number(),
+  /** For approval entries: the request they are about (one message and one wake per request). */
+  requestId: z.string().optional(),
   text: z.string(),
   /** For wakes: the path chosen by the process that queued it, so any process sends it the same way. */
   via: z.enum(['hooks', 'sessions_send']).optional(),
@@ -189,13 +241,14 @@ export interface TurnProgress {
 }
 
 export const ZERO_COUNTERS: Counters = Object.freeze({ commands: 0, fileChanges: 0, messages: 0, errors: 0 });
-export const ZERO_USAGE: Usage = Object.freeze({ inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 });
+export const ZERO_USAGE: Usage = Object.freeze({ inputTokens: 0, cachedInputTokens: 0, cacheWriteInputTokens: 0, outputTokens: 0, reasoningOutputTokens: 0 });
 
 export function newTurn(
   turn: number,
   now: string,
   options: { timeoutSeconds: number; heartbeatSeconds: number; heartbeatStyle: 'new' | 'edit'; maxTokens: number | null; notify: Route | null },
   inputId: string | null = null,
+  interactive: TurnInteraction = {},
 ): Turn {
   return {
     turn,
@@ -221,7 +274,21 @@ export function newTurn(
     inputId,
     lastError: null,
     resultStoredChars: null,
+    steers: [],
+    approvals: interactive.approvals ?? 'never',
+    approvalTimeoutSeconds: interactive.approvalTimeoutSeconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS,
+    approvalRequests: [],
+    images: interactive.images ?? [],
+    outputSchema: interactive.outputSchema ?? null,
   };
+}
+
+/** The app-server options of a turn, chosen by launch or resume. */
+export interface TurnInteraction {
+  approvals?: ApprovalMode;
+  approvalTimeoutSeconds?: number;
+  images?: string[];
+  outputSchema?: Record<string, unknown> | null;
 }
 
 export function latestTurn(session: Session): Turn {

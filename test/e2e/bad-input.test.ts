@@ -16,7 +16,7 @@ import { readSessionRecord, waitGroupGone } from '../support/processes.ts';
  * list of files under it).
  */
 
-type ToolName = 'codex_launch' | 'codex_status' | 'codex_result' | 'codex_resume' | 'codex_cancel' | 'codex_forget' | 'codex_apply';
+type ToolName = 'codex_launch' | 'codex_status' | 'codex_result' | 'codex_resume' | 'codex_cancel' | 'codex_forget' | 'codex_apply' | 'codex_steer' | 'codex_approve';
 
 /** Sessions made before the table runs; the cases refer to them by id. */
 interface Fixtures {
@@ -180,6 +180,18 @@ const cases: Case[] = [
   { tool: 'codex_forget', name: 'sessionId path traversal ../../etc/passwd', args: () => ({ sessionId: '../../etc/passwd' }), message: NOT_AN_ID },
   { tool: 'codex_forget', name: 'a running session', args: (f) => ({ sessionId: f.running }), message: /still has a turn queued or running; stop it with codex_cancel first/ },
   { tool: 'codex_forget', name: 'unknown extra argument', args: (f) => ({ sessionId: f.finished, force: true }), message: /Unknown argument "force"; allowed: sessionId\b/ },
+  // ── codex_steer ─────────────────────────────────────────────────────────────
+  { tool: 'codex_steer', name: 'sessionId unknown (well-formed)', args: () => ({ sessionId: WELL_FORMED_UNKNOWN, prompt: 'also this' }), message: NO_SESSION(WELL_FORMED_UNKNOWN) },
+  { tool: 'codex_steer', name: 'sessionId path traversal ../../etc/passwd', args: () => ({ sessionId: '../../etc/passwd', prompt: 'also this' }), message: NOT_AN_ID },
+  { tool: 'codex_steer', name: 'prompt empty', args: (f) => ({ sessionId: f.finished, prompt: ' ' }), message: /prompt is empty; say what Codex should do differently/ },
+  { tool: 'codex_steer', name: 'a finished session', args: (f) => ({ sessionId: f.finished, prompt: 'also this' }), message: /is not running .*continue it with codex_resume/ },
+  // ── codex_approve ───────────────────────────────────────────────────────────
+  { tool: 'codex_approve', name: 'sessionId unknown (well-formed)', args: () => ({ sessionId: WELL_FORMED_UNKNOWN, requestId: '0badc0de', decision: 'approve' }), message: NO_SESSION(WELL_FORMED_UNKNOWN) },
+  { tool: 'codex_approve', name: 'decision not one of the three', args: (f) => ({ sessionId: f.finished, requestId: '0badc0de', decision: 'yes' }), message: /decision must be "approve", "approve_for_session" or "deny"/ },
+  { tool: 'codex_approve', name: 'requestId not an id', args: (f) => ({ sessionId: f.finished, requestId: '../x', decision: 'approve' }), message: /requestId is not a request id/ },
+  { tool: 'codex_approve', name: 'an unknown request', args: (f) => ({ sessionId: f.finished, requestId: '0badc0de', decision: 'deny' }), message: /has no approval request 0badc0de; see pendingApprovals in codex_status/ },
+  { tool: 'codex_approve', name: 'unknown extra argument', args: (f) => ({ sessionId: f.finished, requestId: '0badc0de', decision: 'deny', force: true }), message: /Unknown argument "force"; allowed: sessionId, requestId, decision, reason\b/ },
+  { tool: 'codex_steer', name: 'unknown extra argument', args: (f) => ({ sessionId: f.finished, prompt: 'also this', turn: 1 }), message: /Unknown argument "turn"; allowed: sessionId, prompt\b/ },
 ];
 
 function textOf(result: CallToolResult): string {
@@ -316,11 +328,11 @@ describe('bad input: isError with an actionable sentence, and no state change', 
     }
   });
 
-  test(`the table has at least 34 cases over all seven tools (${cases.length})`, () => {
+  test(`the table has at least 34 cases over all nine tools (${cases.length})`, () => {
     assert.ok(cases.length >= 34);
     assert.deepEqual(
       [...new Set(cases.map((c) => c.tool))].sort(),
-      ['codex_apply', 'codex_cancel', 'codex_forget', 'codex_launch', 'codex_result', 'codex_resume', 'codex_status'],
+      ['codex_apply', 'codex_approve', 'codex_cancel', 'codex_forget', 'codex_launch', 'codex_result', 'codex_resume', 'codex_status', 'codex_steer'],
     );
     for (const tool of new Set(cases.map((c) => c.tool))) {
       assert.ok(cases.some((c) => c.tool === tool && /unknown extra argument/.test(c.name)), `${tool} has an unknown-argument case`);

@@ -33,16 +33,18 @@ describe('MCP Inspector CLI against the built server', { timeout: 60_000 }, () =
     return JSON.parse(stdout);
   }
 
-  test('tools/list shows the seven tools', async () => {
+  test('tools/list shows the nine tools', async () => {
     const { tools } = await inspect('--method', 'tools/list');
     assert.deepEqual(tools.map((t: { name: string }) => t.name).sort(), [
       'codex_apply',
+      'codex_approve',
       'codex_cancel',
       'codex_forget',
       'codex_launch',
       'codex_result',
       'codex_resume',
       'codex_status',
+      'codex_steer',
     ]);
   });
 

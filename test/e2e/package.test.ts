@@ -1,6 +1,6 @@
 // What `npm publish` would ship: the tarball holds only the built server and its documents,
 // and once installed from that tarball (runtime deps from the registry), the `codex-delegate-mcp`
-// bin serves the seven tools and runs a task — so nothing the server needs is left out.
+// bin serves the nine tools and runs a task — so nothing the server needs is left out.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -72,16 +72,18 @@ describe('the npm package', { timeout: 120_000 }, () => {
       await world?.close();
     });
 
-    test('the bin lists the seven tools', async () => {
+    test('the bin lists the nine tools', async () => {
       const { tools } = await client.listTools();
       assert.deepEqual(tools.map((t) => t.name).sort(), [
         'codex_apply',
+        'codex_approve',
         'codex_cancel',
         'codex_forget',
         'codex_launch',
         'codex_result',
         'codex_resume',
         'codex_status',
+        'codex_steer',
       ]);
       assert.equal(client.getServerVersion()?.version, pkg.version);
     });

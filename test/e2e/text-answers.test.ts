@@ -54,10 +54,13 @@ describe('the text half of an answer says what the structured half says', { conc
     const launched = await client.ok('codex_launch', { prompt: '@run echo one', notify: false });
     const status = await client.waitFor(launched.sessionId, isFinished);
     assert.equal(status.status, 'succeeded');
-    assert.ok(status.counters.errors >= 1, 'the mock model always draws a metadata warning from Codex');
     const statusText = await text('codex_status', { sessionId: launched.sessionId });
     assert.match(statusText, / · 1 cmd · /);
-    assert.match(statusText, /Codex warnings: \d+ \(the turn succeeded/);
+    if (process.env.CODEX_DELEGATE_ENGINE === 'exec') {
+      // exec reports the mock model's missing metadata as an error item; app-server as a warning, which is no error at all.
+      assert.ok(status.counters.errors >= 1, 'the mock model always draws a metadata warning from Codex');
+      assert.match(statusText, /Codex warnings: \d+ \(the turn succeeded/);
+    }
     assert.doesNotMatch(statusText, /\berrors?\b(?! counts)/i);
     assert.match(await text('codex_status', {}), new RegExp(`${launched.sessionId} succeeded · \\S+ · 1 cmd · `));
     assert.match(await text('codex_result', { sessionId: launched.sessionId }), /Commands: 1, none failed\./);

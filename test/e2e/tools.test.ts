@@ -6,13 +6,13 @@ import { describe, test } from 'node:test';
 import { isFinished, sharedWorldClient } from '../support/mcp-client.ts';
 import { processesWith, readSessionRecord, waitGroupGone, waitUntil } from '../support/processes.ts';
 
-describe('the seven tools over stdio, driving the real Codex binary', { concurrency: 1 }, () => {
+describe('the nine tools over stdio, driving the real Codex binary', { concurrency: 1 }, () => {
   const shared = sharedWorldClient();
 
-  test('lists seven tools with input and output schemas and annotations', async () => {
+  test('lists nine tools with input and output schemas and annotations', async () => {
     const { tools } = await shared.client.client.listTools();
     const byName = new Map(tools.map((t) => [t.name, t]));
-    assert.deepEqual([...byName.keys()].sort(), ['codex_apply', 'codex_cancel', 'codex_forget', 'codex_launch', 'codex_result', 'codex_resume', 'codex_status']);
+    assert.deepEqual([...byName.keys()].sort(), ['codex_apply', 'codex_approve', 'codex_cancel', 'codex_forget', 'codex_launch', 'codex_result', 'codex_resume', 'codex_status', 'codex_steer']);
     for (const tool of tools) {
       assert.equal(tool.inputSchema.type, 'object', tool.name);
       assert.equal(tool.outputSchema?.type, 'object', tool.name);
@@ -32,8 +32,13 @@ describe('the seven tools over stdio, driving the real Codex binary', { concurre
     const status = await shared.client.waitFor(launched.sessionId, isFinished);
     assert.equal(status.status, 'succeeded');
     assert.match(status.threadId, /^[0-9a-f-]{36}$/);
-    assert.equal(status.usage.inputTokens, 100);
+    assert.deepEqual(status.usage, { inputTokens: 100, cachedInputTokens: 0, cacheWriteInputTokens: 0, outputTokens: 20, reasoningOutputTokens: 0 });
     assert.equal(status.resultChars, 'The answer is 42.'.length);
+    // The engine that ran it: app-server's lines are JSON-RPC messages, exec's are typed events.
+    const events = await readFile(path.join(shared.world.stateDir, 'sessions', launched.sessionId, 'turn-1.events.jsonl'), 'utf8');
+    const first = JSON.parse(events.split('\n')[0]!);
+    if (process.env.CODEX_DELEGATE_ENGINE === 'exec') assert.equal(first.type, 'thread.started');
+    else assert.equal(typeof first.method, 'string', `app-server engine: ${events.slice(0, 200)}`);
     const result = await shared.client.ok('codex_result', { sessionId: launched.sessionId });
     assert.equal(result.text, 'The answer is 42.');
     assert.equal(result.done, true);

@@ -61,7 +61,13 @@ test('a line over the limit is dropped with a log; the lines after it still arri
   client.close();
   await client.exited;
   await drained;
-  assert.deepEqual(received.map((r) => r.parsed.ok && r.parsed.message.kind === 'notification' && r.parsed.message.notification), [{ method: 'unknown', rawMethod: 'after-big' }]);
+  // The dropped line still arrives as a note (its size, head and tail), so the engine can tell a huge turn/completed.
+  const [dropped, after] = received;
+  assert.equal(received.length, 2);
+  assert.equal(dropped!.parsed.ok, false);
+  assert.ok(dropped!.dropped && dropped!.dropped.bytes > 1024 * 1024 && dropped!.dropped.head.length > 0 && dropped!.dropped.tail.length > 0);
+  assert.match(dropped!.line, /"type":"codex-delegate\.line_cut"/);
+  assert.deepEqual(after!.parsed.ok && after!.parsed.message.kind === 'notification' && after!.parsed.message.notification, { method: 'unknown', rawMethod: 'after-big' });
   assert.ok(logs.some((line) => /dropped a stdout line of 10\d{5} bytes \(over 65536\)/.test(line)), logs.join('\n'));
 });
 

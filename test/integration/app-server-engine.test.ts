@@ -80,7 +80,7 @@ describe('app-server engine + real codex app-server', { concurrency: 1, timeout:
     assert.equal(run.progress.failure, null);
     assert.equal(run.progress.lastMessage, 'Mock answer: Say hello');
     assert.match(run.progress.threadId ?? '', /^[0-9a-f-]{36}$/);
-    assert.deepEqual(run.progress.usage, { inputTokens: 100, cachedInputTokens: 0, outputTokens: 20 });
+    assert.deepEqual(run.progress.usage, { inputTokens: 100, cachedInputTokens: 0, cacheWriteInputTokens: 0, outputTokens: 20, reasoningOutputTokens: 0 });
     assert.equal(run.progress.counters.errors, 0, 'the model-metadata warning is no error');
     assert.equal(run.progress.activity, 'done');
     assert.deepEqual(run.exit, { exitCode: 0, signal: null, spawnError: null });
@@ -95,7 +95,7 @@ describe('app-server engine + real codex app-server', { concurrency: 1, timeout:
     assert.equal(run.progress.counters.commands, 1);
     assert.ok(run.events.some((event) => event.progress.activity === 'running: echo hi'));
     assert.match(run.progress.lastMessage ?? '', /^Ran: echo hi\n(.*\n)*hi$/);
-    assert.deepEqual(run.progress.usage, { inputTokens: 200, cachedInputTokens: 0, outputTokens: 40 });
+    assert.deepEqual(run.progress.usage, { inputTokens: 200, cachedInputTokens: 0, cacheWriteInputTokens: 0, outputTokens: 40, reasoningOutputTokens: 0 });
   });
 
   test('resume in a new process: the second turn sees the first, keeps workspace-write, and counts only its own usage', async () => {
@@ -114,7 +114,7 @@ describe('app-server engine + real codex app-server', { concurrency: 1, timeout:
     // A bare resume would have fallen back to read-only and the write would have failed.
     assert.equal(existsSync(path.join(world.workspace, 'resumed.txt')), true, 'the resumed turn could write in the workspace');
     // The thread total is now 100/20 + 200/40; the turn's own share is 200/40.
-    assert.deepEqual(second.progress.usage, { inputTokens: 200, cachedInputTokens: 0, outputTokens: 40 });
+    assert.deepEqual(second.progress.usage, { inputTokens: 200, cachedInputTokens: 0, cacheWriteInputTokens: 0, outputTokens: 40, reasoningOutputTokens: 0 });
   });
 
   test('resume of an unknown thread fails with a sentence naming it', async () => {

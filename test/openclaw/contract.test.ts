@@ -9,6 +9,9 @@ import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { startRealOpenClaw, type RealOpenClaw } from '../support/real-openclaw.ts';
 import { startFakeGateway, type FakeGateway } from '../support/fake-gateway.ts';
+import { approvalMessage, approvalWakeMessage } from '../../src/notify/messages.ts';
+import { agentWakeBody, messageArgs } from '../../src/notify/notifier.ts';
+import { newTurn, type ApprovalRecord, type Session } from '../../src/store/session.ts';
 
 interface Target { url: string; gatewayToken: string; hooksToken: string }
 
@@ -104,6 +107,31 @@ async function hooksAllowedCases(gw: Target) {
   assert.deepEqual([badPrefix.status, badPrefix.body], [400, { ok: false, error: 'sessionKey must start with one of: agent:, hook:' }]);
 }
 
+/** Our ❓ chat message (dry run: no channel is configured) and the agent wake for one approval request, with its idempotency key. */
+async function approvalCases(gw: Target) {
+  const now = new Date().toISOString();
+  const turn = newTurn(1, now, { timeoutSeconds: 600, heartbeatSeconds: 0, heartbeatStyle: 'new', maxTokens: null, notify: null }, null, { approvals: 'ask' });
+  turn.status = 'running';
+  const session = { id: 'mx5contr-0a1b2c3d', label: 'contract *approval*', cwd: '/srv/repo', sandbox: 'workspace-write', model: null, turns: [turn] } as unknown as Session;
+  const request: ApprovalRecord = {
+    requestId: '0a1b2c3d', engineId: '0', kind: 'command', command: 'git push origin main', cwd: '/srv/repo',
+    reason: 'Mock: run `git push` outside the sandbox?', files: [], requestedAt: now, expiresAt: new Date(Date.now() + 900_000).toISOString(),
+    decision: null, decidedBy: null, decidedAt: null, note: null, deliveredAt: null,
+  };
+  const question = approvalMessage(session, turn, request);
+  assert.ok(question.startsWith('❓'));
+  const message = await post(gw, '/tools/invoke', gw.gatewayToken, { tool: 'message', args: { ...messageArgs({ channel: 'telegram', target: '123' }, question), dryRun: true } });
+  assert.equal(message.status, 200, JSON.stringify(message.body));
+  assert.equal(message.body.ok, true);
+  const key = `${session.id}:1:approval:${request.requestId}-${Date.now()}`;
+  const body = agentWakeBody('agent:main:main', approvalWakeMessage(session, turn, request));
+  const wake = await post(gw, '/hooks/agent', gw.hooksToken, body, { 'Idempotency-Key': key });
+  assert.equal(wake.status, 200, JSON.stringify(wake.body));
+  assert.match(wake.body.runId, UUID);
+  const replay = await post(gw, '/hooks/agent', gw.hooksToken, body, { 'Idempotency-Key': key });
+  assert.deepEqual(replay.body, { ok: true, runId: wake.body.runId }, 'a retried approval wake is the same run');
+}
+
 // --- the fake gateway ------------------------------------------------------------------
 
 describe('fake gateway honours the contract', () => {
@@ -115,6 +143,10 @@ describe('fake gateway honours the contract', () => {
   test('/hooks with allowRequestSessionKey', async () => {
     fake.allowRequestSessionKey = true;
     try { await hooksAllowedCases(fake); } finally { fake.allowRequestSessionKey = false; }
+  });
+  test('an approval request: the ❓ message and the wake', async () => {
+    fake.allowRequestSessionKey = true;
+    try { await approvalCases(fake); } finally { fake.allowRequestSessionKey = false; }
   });
 });
 
@@ -151,4 +183,5 @@ realSuite('real OpenClaw, default hooks config', {}, {
 
 realSuite('real OpenClaw, hooks.allowRequestSessionKey', { hooks: { allowRequestSessionKey: true } }, {
   '/hooks with allowRequestSessionKey': hooksAllowedCases,
+  'an approval request: the ❓ message and the wake': approvalCases,
 });

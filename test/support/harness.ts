@@ -43,6 +43,8 @@ export async function createWorld(extraEnv: Record<string, string> = {}): Promis
     CODEX_DELEGATE_DEFAULT_CWD: workspace,
     CODEX_DELEGATE_KILL_GRACE_MS: '2000',
     ...MOCK_ENV,
+    // A run of the suite under the other engine (test/e2e/tools-exec.test.ts) passes it down.
+    ...(process.env.CODEX_DELEGATE_ENGINE ? { CODEX_DELEGATE_ENGINE: process.env.CODEX_DELEGATE_ENGINE } : {}),
     ...extraEnv,
   };
   return {

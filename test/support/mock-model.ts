@@ -78,6 +78,8 @@ interface Plan {
   busySteps: number | null;
   /** `@json`: answer an object that fits the request's output schema. */
   json: boolean;
+  /** `@images`: answer how many image inputs the request carried. */
+  images?: boolean;
 }
 
 /** One `@busy` step: a short command, so a steer has a point to arrive at. */
@@ -117,6 +119,7 @@ function planFor(prompt: string): Plan {
       }
       case 'escalate': plan.calls.push({ kind: 'run', cmd: arg, justification: `Mock: run \`${arg}\` outside the sandbox?` }); break;
       case 'json': plan.json = true; break;
+      case 'images': plan.images = true; break;
       case 'events': plan.reasoningItems = Number(arg) || 0; break;
       case 'usage': plan.usage = { input: Number(first) || 0, output: Number(restWords[0]) || 0 }; break;
       case 'fail': plan.final = httpError(400, arg, 'invalid_request_error'); break;
@@ -234,6 +237,10 @@ function finalItems(plan: Plan, prompt: string, since: InputItem[], id: string, 
   if (text === undefined && plan.busySteps !== null) {
     const steers = since.filter((i) => i.type === 'message' && i.role === 'user').map(textOf);
     text = [`MOCK-BUSY-DONE steps=${plan.busySteps}`, ...steers.map((steer) => `MOCK-STEER-SEEN: ${steer}`)].join('\n');
+  }
+  if (text === undefined && plan.images) {
+    const parts = ((body.input ?? []) as { content?: unknown }[]).flatMap((item) => (Array.isArray(item.content) ? item.content : []));
+    text = `MOCK-IMAGES: ${parts.filter((part: { type?: string }) => part.type === 'input_image').length}`;
   }
   if (text === undefined && plan.json) {
     const format = (body.text as { format?: { type?: string; schema?: unknown } } | undefined)?.format;

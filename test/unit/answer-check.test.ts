@@ -49,7 +49,7 @@ describe('the stored answer is checked against the one Codex gave', () => {
   test('codex_result says the answer is incomplete', () => {
     const out = {
       sessionId: 's', turn: 1, status: 'succeeded' as const, done: true, text: 'x'.repeat(10), offset: 0, nextOffset: 10, totalChars: 90_112,
-      fullChars: 1_500_000, view: 'text' as const, filesChanged: [], diff: null, commands: [], usage: { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 }, error: null, errorKind: null,
+      fullChars: 1_500_000, view: 'text' as const, filesChanged: [], diff: null, commands: [], usage: { inputTokens: 0, cachedInputTokens: 0, cacheWriteInputTokens: 0, outputTokens: 0, reasoningOutputTokens: 0 }, error: null, errorKind: null,
     };
     assert.match(resultTool.summary(out), /The answer is incomplete: only 90112 of 1500000 characters could be stored/);
     assert.doesNotMatch(resultTool.summary({ ...out, fullChars: null }), /incomplete/);

@@ -86,14 +86,14 @@ describe('foldEvent', () => {
         item('started', { type: 'file_change', changes: [{ path: 'a.ts' }, { path: 'b.ts' }] }),
         item('completed', { type: 'file_change', changes: [{ path: 'a.ts' }, { path: 'b.ts' }] }),
         item('completed', { type: 'agent_message', text: 'All fixed.' }),
-        { type: 'turn.completed', usage: { input_tokens: 1200, cached_input_tokens: 200, output_tokens: 34 } },
+        { type: 'turn.completed', usage: { input_tokens: 1200, cached_input_tokens: 200, cache_write_input_tokens: 7, output_tokens: 34, reasoning_output_tokens: 5 } },
       ],
       progress,
     );
     assert.deepEqual(done.counters, { commands: 1, fileChanges: 2, messages: 1, errors: 0 });
     assert.deepEqual(done.commands, [{ command: 'npm test', exitCode: 1 }]);
     assert.deepEqual(done.filesChanged, ['a.ts', 'b.ts']);
-    assert.deepEqual(done.usage, { inputTokens: 1200, cachedInputTokens: 200, outputTokens: 34 });
+    assert.deepEqual(done.usage, { inputTokens: 1200, cachedInputTokens: 200, cacheWriteInputTokens: 7, outputTokens: 34, reasoningOutputTokens: 5 });
     assert.equal(done.lastMessage, 'All fixed.');
     assert.equal(done.completed, true);
     assert.equal(done.failure, null);

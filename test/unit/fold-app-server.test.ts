@@ -57,7 +57,7 @@ test('plain: thread id, answer, usage, completed; the model-metadata warning and
   assert.equal(p.lastMessage, 'Mock answer: Say hello');
   assert.equal(p.completed, true);
   assert.equal(p.failure, null);
-  assert.deepEqual(p.usage, { inputTokens: 100, cachedInputTokens: 0, outputTokens: 20 });
+  assert.deepEqual(p.usage, { inputTokens: 100, cachedInputTokens: 0, cacheWriteInputTokens: 0, outputTokens: 20, reasoningOutputTokens: 0 });
   assert.deepEqual(p.counters, { commands: 0, fileChanges: 0, messages: 1, errors: 0 });
   assert.equal(p.lastError, null);
   assert.deepEqual(activities, ['starting', 'thinking', 'writing the answer', 'answered', 'done']);
@@ -68,14 +68,14 @@ test('run: the command without its shell wrapper, its exit code, the activity wh
   assert.deepEqual(result.progress.commands, [{ command: 'echo hi', exitCode: 0 }]);
   assert.equal(result.progress.counters.commands, 1);
   assert.ok(activities.includes('running: echo hi'));
-  assert.deepEqual(result.progress.usage, { inputTokens: 200, cachedInputTokens: 0, outputTokens: 40 });
+  assert.deepEqual(result.progress.usage, { inputTokens: 200, cachedInputTokens: 0, cacheWriteInputTokens: 0, outputTokens: 40, reasoningOutputTokens: 0 });
 });
 
 test('resume: the restored thread total before turn/started is the baseline, so usage is the turn\'s own', () => {
   const first = replay('resume-first').fold.progress;
   const { fold: result } = replay('resume', initialFold(first.threadId));
   assert.equal(result.usageBefore?.inputTokens, 100, 'the first turn\'s total was seen before our turn');
-  assert.deepEqual(result.progress.usage, { inputTokens: 200, cachedInputTokens: 0, outputTokens: 40 });
+  assert.deepEqual(result.progress.usage, { inputTokens: 200, cachedInputTokens: 0, cacheWriteInputTokens: 0, outputTokens: 40, reasoningOutputTokens: 0 });
   assert.equal(result.progress.threadId, first.threadId);
   assert.equal(result.progress.completed, true);
 });
@@ -142,7 +142,7 @@ test('an error with willRetry is a retry: activity "reconnecting (n/m): <reason>
   const p = fold([started, retry]).progress;
   assert.equal(p.activity, 'reconnecting (1/5): stream disconnected before completion: boom');
   assert.equal(p.counters.errors, 0);
-  assert.equal(p.lastError, null);
+  assert.equal(p.lastError, 'Reconnecting... 1/5 (stream disconnected before completion: boom)', 'shown in status as the latest error');
 });
 
 test('notifications of another turn (an interrupted one finishing late) do not touch our progress', () => {

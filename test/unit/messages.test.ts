@@ -7,7 +7,7 @@ function session(status: Status, error: string | null = null): Session {
   const turn = newTurn(1, '2026-11-26T10:00:00.000Z', { timeoutSeconds: 600, heartbeatSeconds: 60, heartbeatStyle: 'new', maxTokens: null, notify: null });
   Object.assign(turn, { status, error, startedAt: '2026-11-26T10:00:00.000Z', endedAt: '2026-11-26T10:03:12.000Z', filesChanged: ['a.ts', 'b.ts'] });
   turn.counters.commands = 12;
-  turn.usage = { inputTokens: 1000, cachedInputTokens: 0, outputTokens: 234 };
+  turn.usage = { inputTokens: 1000, cachedInputTokens: 0, cacheWriteInputTokens: 0, outputTokens: 234, reasoningOutputTokens: 0 };
   return { id: 'mwxf0000-00000000', label: 'fix tests', cwd: '/w', sandbox: 'workspace-write', model: 'gpt-5.5', reasoningEffort: null, allowConcurrentWrites: false, createdAt: turn.createdAt, threadId: 't', turns: [turn], outbox: [], notifications: [], notifyWarning: null };
 }
 

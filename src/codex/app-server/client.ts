@@ -1,12 +1,14 @@
 import { execa } from 'execa';
 import type { EngineExit } from '../engine.ts';
 import { AsyncQueue } from './async-queue.ts';
-import { boundedLines } from './bounded-lines.ts';
+import { boundedLines, type DroppedLine } from './bounded-lines.ts';
 import { parseMessage, type IncomingMessage, type ParsedMessage, type RequestId } from './protocol.ts';
 
 /** A line over this is dropped: app-server lines are small except a huge diff or output, which we do not need whole. */
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+/** After the server exits, how long its pipes may still deliver what it wrote (a leftover may hold them forever). */
+const OUTPUT_GRACE_MS = 1000;
 
 export interface StartRpcOptions {
   bin: string;
@@ -14,7 +16,9 @@ export interface StartRpcOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   /** A file (already created 0600) that stderr is drained into continuously, so a full pipe never blocks the server. */
-  stderrFile: string;
+  stderrFile?: string;
+  /** Or a sink that receives stderr as it comes (the runner's capped log); it bounds what it keeps. */
+  onStderr?: (chunk: Buffer) => void;
   log: (message: string) => void;
   maxLineBytes?: number;
 }
@@ -22,6 +26,8 @@ export interface StartRpcOptions {
 /** What the server sent besides answers to our requests: notifications and its own requests, with the raw line for the event log. */
 export interface Incoming {
   line: string;
+  /** Set for a line too long to keep: its start and end, for the messages the turn cannot do without. */
+  dropped?: DroppedLine;
   parsed: ParsedMessage & ({ ok: false } | { ok: true; message: Exclude<IncomingMessage, { kind: 'response' | 'error-response' }> });
 }
 
@@ -69,21 +75,34 @@ export function startRpcProcess(options: StartRpcOptions): RpcClient {
     extendEnv: false,
     stdin: 'pipe',
     stdout: 'pipe',
-    stderr: { file: options.stderrFile, append: true },
+    stderr: options.onStderr ? 'pipe' : options.stderrFile ? { file: options.stderrFile, append: true } : 'ignore',
     buffer: false,
     reject: false,
     cleanup: false,
     windowsHide: true,
     forceKillAfterDelay: false,
   });
-  const exited: Promise<EngineExit> = child.then(
-    (result) => ({
-      exitCode: result.exitCode ?? null,
-      signal: result.signal ?? null,
-      spawnError: result.failed && result.exitCode === undefined && !result.signal ? (result.shortMessage ?? 'Codex could not be started.') : null,
-    }),
-    (error: Error) => ({ exitCode: null, signal: null, spawnError: error.message }),
-  );
+  // The 'exit' event, not execa's promise: that one also waits for the end of stdout, which a
+  // process Codex started can hold open forever (a daemon that inherited it).
+  const exited = new Promise<EngineExit>((resolve) => {
+    child.nodeChildProcess.once('exit', (code, signal) => resolve({ exitCode: code, signal, spawnError: null }));
+    child.then(
+      (result) => {
+        if (result.failed && result.exitCode === undefined && !result.signal) {
+          resolve({ exitCode: null, signal: null, spawnError: result.shortMessage ?? 'Codex could not be started.' });
+        }
+      },
+      (error: Error) => resolve({ exitCode: null, signal: null, spawnError: error.message }),
+    );
+  });
+  // After the exit, what the server wrote has a moment to arrive; then its pipes are let go.
+  void exited.then(() => {
+    setTimeout(() => {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    }, OUTPUT_GRACE_MS).unref();
+  });
+  if (options.onStderr) child.stderr?.on('data', options.onStderr);
   // Writing to a server that already exited must not crash the runner; the exit says what happened.
   child.stdin.on('error', (error) => options.log(`app-server stdin: ${error.message}`));
 
@@ -107,7 +126,11 @@ export function startRpcProcess(options: StartRpcOptions): RpcClient {
 
   const pump = async () => {
     const maxBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
-    const dropped = (bytes: number) => options.log(`app-server: dropped a stdout line of ${bytes} bytes (over ${maxBytes})`);
+    const dropped = (bytes: number, kept: DroppedLine) => {
+      options.log(`app-server: dropped a stdout line of ${bytes} bytes (over ${maxBytes})`);
+      const marker = JSON.stringify({ type: 'codex-delegate.line_cut', bytes, head: kept.head.slice(0, 300) });
+      incoming.push({ line: marker, parsed: { ok: false, reason: `a stdout line of ${bytes} bytes was too long to read` }, dropped: kept } as Incoming);
+    };
     for await (const line of boundedLines(child.stdout, maxBytes, dropped)) {
       const parsed = parseMessage(line);
       if (parsed.ok && (parsed.message.kind === 'response' || parsed.message.kind === 'error-response')) {

@@ -6,7 +6,8 @@ import type { ApprovalDecision, ApprovalMode, EngineEvent, EngineTurn } from '..
 import { AsyncQueue } from './async-queue.ts';
 import { startRpcProcess, type RpcClient } from './client.ts';
 import { approvalOf, foldNotification, foldServerRequest, initialFold, withThread, withTurn, type AppServerFold } from './fold-app-server.ts';
-import type { KnownServerRequest, RequestId } from './protocol.ts';
+import { parseMessage, type IncomingMessage, type KnownServerRequest, type ParsedMessage, type RequestId } from './protocol.ts';
+import type { DroppedLine } from './bounded-lines.ts';
 
 export interface AppServerTurnOptions {
   bin: string;
@@ -24,7 +25,9 @@ export interface AppServerTurnOptions {
   /** A JSON Schema the final answer must follow. */
   outputSchema?: unknown;
   /** A file (already created 0600) that the server's stderr is drained into. */
-  stderrFile: string;
+  stderrFile?: string;
+  /** Or a sink for the server's stderr as it comes. */
+  onStderr?: (chunk: Buffer) => void;
   log?: (message: string) => void;
   /** How long to wait for the server to go after its stdin closed, before SIGTERM and then SIGKILL. */
   exitGraceMs?: number;
@@ -52,7 +55,8 @@ export function startAppServerTurn(options: AppServerTurnOptions): EngineTurn {
     args: ['app-server'],
     cwd: options.cwd,
     env: withoutSecrets(options.env),
-    stderrFile: options.stderrFile,
+    ...(options.stderrFile ? { stderrFile: options.stderrFile } : {}),
+    ...(options.onStderr ? { onStderr: options.onStderr } : {}),
     log,
   });
   const out = new AsyncQueue<EngineEvent>();
@@ -141,12 +145,15 @@ export function startAppServerTurn(options: AppServerTurnOptions): EngineTurn {
   });
 
   const pump = async () => {
-    for await (const { line, parsed } of client.incoming) {
+    for await (const incoming of client.incoming) {
+      const { line } = incoming;
+      const parsed = incoming.dropped ? recoverDropped(incoming.dropped, fold.turnId) : incoming.parsed;
       if (!parsed.ok) {
-        out.push({ line, progress: fold.progress, transition: false, problem: parsed.reason });
+        const lost = incoming.dropped && /"type"\s*:\s*"agentMessage"/.test(incoming.dropped.head);
+        out.push({ line, progress: fold.progress, transition: false, problem: parsed.reason, ...(lost ? { answerLost: true } : {}) });
         continue;
       }
-      const message = parsed.message;
+      const message = parsed.message as Exclude<IncomingMessage, { kind: 'response' | 'error-response' }>;
       if (message.kind === 'request') {
         const request = message.request;
         if (request.method === 'unknown') {
@@ -168,10 +175,11 @@ export function startAppServerTurn(options: AppServerTurnOptions): EngineTurn {
       }
       const notification = message.notification;
       if (notification.method === 'serverRequest/resolved') approvals.delete(String(notification.params.requestId));
-      emit(line, foldNotification(fold, notification));
+      const idle = notification.method === 'error' || notification.method === 'warning' || notification.method === 'configWarning';
+      emit(line, foldNotification(fold, notification), idle ? { idle } : {});
       if (notification.method === 'turn/started' && notification.params.turn.id === fold.turnId && !turnActive) {
         turnActive = true;
-        markTurnKnown(fold.turnId);
+        markTurnKnown(notification.params.turn.id);
         if (interruptRequested) void sendInterrupt();
       }
       if (notification.method === 'turn/completed' && notification.params.turn.id === fold.turnId) finish();
@@ -215,6 +223,20 @@ export function startAppServerTurn(options: AppServerTurnOptions): EngineTurn {
       if (decision === 'cancel' && pending.request.method === 'item/permissions/requestApproval') await this.interrupt();
     },
   };
+}
+
+/**
+ * A line too long to keep can still be the end of our turn (its items can be
+ * huge): without it the turn would never end. Its start names the message and
+ * the turn, its end holds the status; that is enough to rebuild it.
+ */
+function recoverDropped(dropped: DroppedLine, turnId: string | null): ParsedMessage {
+  const reason = `a stdout line of ${dropped.bytes} bytes was too long to read`;
+  if (turnId === null || !/^\{"method":"turn\/completed"/.test(dropped.head) || !dropped.head.includes(`"id":"${turnId}"`)) return { ok: false, reason };
+  const threadId = /"threadId":"([^"]+)"/.exec(dropped.head)?.[1] ?? '';
+  const status = /"status":"(completed|interrupted|failed)"/.exec(dropped.tail)?.[1] ?? 'failed';
+  const error = status === 'failed' ? { message: `The turn failed; its report (${dropped.bytes} bytes) was too long to read.` } : null;
+  return parseMessage(JSON.stringify({ method: 'turn/completed', params: { threadId, turn: { id: turnId, items: [], status, error } } }));
 }
 
 /** The answer shape differs per request: a decision word, or granted permissions with a scope. */

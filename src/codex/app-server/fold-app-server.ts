@@ -75,8 +75,10 @@ export function foldNotification(fold: AppServerFold, notification: Notification
     }
     case 'error': {
       const { error, willRetry } = notification.params;
-      if (willRetry) return set({ activity: `reconnecting${retryCount(error.message)}: ${shorten(error.additionalDetails ?? error.message, 80)}` });
-      return set({ lastError: errorText(error), counters: bump(progress.counters, 'errors', 1) });
+      // Every notice is the latest error (codex_status shows it, as on exec); a retry is not counted as an error.
+      const latest = { lastError: errorText(error), lastErrorEvent: errorText(error) };
+      if (willRetry) return set({ ...latest, activity: `reconnecting${retryCount(error.message)}: ${shorten(error.additionalDetails ?? error.message, 120)}` });
+      return set({ ...latest, counters: bump(progress.counters, 'errors', 1) });
     }
     case 'serverRequest/resolved':
       return progress.activity.startsWith('waiting for approval') ? set({ activity: 'thinking' }) : fold;
@@ -172,7 +174,9 @@ function difference(total: TokenTotals, before: TokenTotals | null): Progress['u
   return {
     inputTokens: Math.max(0, total.inputTokens - (before?.inputTokens ?? 0)),
     cachedInputTokens: Math.max(0, total.cachedInputTokens - (before?.cachedInputTokens ?? 0)),
+    cacheWriteInputTokens: Math.max(0, total.cacheWriteInputTokens - (before?.cacheWriteInputTokens ?? 0)),
     outputTokens: Math.max(0, total.outputTokens - (before?.outputTokens ?? 0)),
+    reasoningOutputTokens: Math.max(0, total.reasoningOutputTokens - (before?.reasoningOutputTokens ?? 0)),
   };
 }
 

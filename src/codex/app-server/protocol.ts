@@ -11,7 +11,9 @@ import { z } from 'zod';
 const tokenTotals = z.looseObject({
   inputTokens: z.number().default(0),
   cachedInputTokens: z.number().default(0),
+  cacheWriteInputTokens: z.number().default(0),
   outputTokens: z.number().default(0),
+  reasoningOutputTokens: z.number().default(0),
 });
 export type TokenTotals = z.infer<typeof tokenTotals>;
 

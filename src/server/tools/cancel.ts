@@ -56,7 +56,9 @@ export const cancelTool = defineTool({
       }
       return { kind: 'signal', pgid: turn.runner.pid };
     });
-    if (action.kind === 'signal') signalGroup(action.pgid, 'SIGTERM');
+    // The runner alone: it interrupts the turn through Codex first (which records it), then stops the group.
+    // A runner that is gone already cannot: its group gets the signal directly.
+    if (action.kind === 'signal' && !signalProcess(action.pgid, 'SIGTERM')) signalGroup(action.pgid, 'SIGTERM');
     if (action.kind === 'done') {
       await discardTurnEnv(deps.paths, session.id, turnNo, latestTurn(session).inputId);
       await startReadyTurns(deps.config, deps.registry, deps.paths);
@@ -77,5 +79,14 @@ async function settle(deps: ToolDeps, sessionId: string, turnNo: number) {
     const turn = (await deps.registry.getSession(sessionId))?.turns[turnNo - 1];
     if (!turn || !isActive(turn.status) || Date.now() > deadline) return turn?.status ?? 'cancelled';
     await sleep(50);
+  }
+}
+
+function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -12,6 +12,7 @@ import { checkWorkingDirectory, promptField, refuseAccidentalWideDirectory, stri
 import { resolveRoute } from '../route.ts';
 import { assertSandboxAllowed } from '../../sandbox-gate.ts';
 import { defineTool, type ToolDeps } from '../tool.ts';
+import { interactionFields, settleInteraction } from '../interaction-inputs.ts';
 
 export const notifyField = z
   .union([routeSchema, z.literal(false)], {
@@ -61,6 +62,7 @@ const input = strictInput({
   notify: notifyField,
   heartbeatSeconds: heartbeatField,
   heartbeatStyle: heartbeatStyleField,
+  ...interactionFields,
 });
 
 /** What launch and resume answer: the turn that was queued or started. */
@@ -95,6 +97,7 @@ export const launchTool = defineTool({
     await refuseAccidentalWideDirectory({ cwd, realCwd }, cwdFrom, sandbox);
     assertSandboxAllowed(sandbox, config);
     await locateCodex(config.codexBin, config.env);
+    const interaction = await settleInteraction(args, config, null);
     await registry.init();
     if (args.base !== undefined && args.isolation !== 'worktree') {
       throw new UserError('bad_input', 'base only applies with isolation: "worktree"; add that, or leave base out.');
@@ -137,7 +140,7 @@ export const launchTool = defineTool({
           heartbeatStyle: args.heartbeatStyle ?? 'new',
           maxTokens: args.maxTokens ?? null,
           notify: route,
-        }),
+        }, null, interaction),
       ],
     };
     const record = (data: RegistryData) => {

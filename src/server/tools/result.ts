@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UserError } from '../../errors.ts';
-import { isActive, STATUSES, ERROR_KINDS, commandRecordSchema } from '../../store/session.ts';
+import { isActive, STATUSES, ERROR_KINDS, commandRecordSchema, usageSchema } from '../../store/session.ts';
 import { readTurnText } from '../../store/turn-text.ts';
 import { requireSession, sessionIdField, strictInput, typeError } from '../inputs.ts';
 import { defineTool } from '../tool.ts';
@@ -42,10 +42,25 @@ const output = z.object({
   /** In a git repository: what the turn changed, relative to the repository root. */
   diff: treeDiffSchema.nullable(),
   commands: z.array(commandRecordSchema),
-  usage: z.object({ inputTokens: z.number(), cachedInputTokens: z.number(), outputTokens: z.number() }),
+  usage: usageSchema,
   error: z.string().nullable(),
   errorKind: z.enum(ERROR_KINDS).nullable(),
+  /** With an outputSchema: the answer parsed (null when it does not parse; jsonError says why). Left out without one. */
+  json: z.unknown().optional(),
+  jsonError: z.string().optional(),
 });
+
+/** The whole answer parsed as the JSON the turn's outputSchema asked for, or why not. */
+function parsedAnswer(full: string, done: boolean, stored: number | null): { json: unknown; jsonError?: string } {
+  if (!done) return { json: null, jsonError: 'the turn is still running; the answer is parsed once it ends' };
+  if (stored !== null) return { json: null, jsonError: 'only part of the answer could be stored, so it cannot be parsed' };
+  if (full.trim() === '') return { json: null, jsonError: 'Codex gave no answer text' };
+  try {
+    return { json: JSON.parse(full) };
+  } catch (error) {
+    return { json: null, jsonError: `the answer is not valid JSON (${(error as Error).message})` };
+  }
+}
 
 /** What the text below is: the answer, a page of it, the message so far, or nothing yet. */
 function head(out: { turn: number; status: string; done: boolean; text: string; totalChars: number; offset: number; view: 'text' | 'patch'; diff: TreeDiffRecord | null }): string {
@@ -102,11 +117,13 @@ export const resultTool = defineTool({
       usage: turn.usage,
       error: turn.error,
       errorKind: turn.errorKind,
+      ...(turn.outputSchema !== null ? parsedAnswer(full, !isActive(turn.status), turn.resultStoredChars) : {}),
     };
   },
   summary: (out) => {
     const lines = [head(out)];
     if (out.error) lines.push(`Error: ${out.error}`);
+    if (out.jsonError) lines.push(`json: null (${out.jsonError})`);
     if (out.fullChars !== null) lines.push(`[The answer is incomplete: only ${out.totalChars} of ${out.fullChars} characters could be stored.]`);
     if (out.view === 'text') {
       if (out.diff) lines.push(diffLine('Diff', out.diff));

@@ -8,6 +8,7 @@ import { checkWorkingDirectory, promptField, requireSession, sessionIdField, str
 import { resolveRoute } from '../route.ts';
 import { assertSandboxAllowed } from '../../sandbox-gate.ts';
 import { defineTool } from '../tool.ts';
+import { interactionFields, settleInteraction } from '../interaction-inputs.ts';
 import { cwdNote, enqueueTurn, heartbeatField, heartbeatStyleField, notifyField, turnStartedSchema } from './launch.ts';
 
 const input = strictInput({
@@ -17,6 +18,7 @@ const input = strictInput({
   notify: notifyField,
   heartbeatSeconds: heartbeatField,
   heartbeatStyle: heartbeatStyleField,
+  ...interactionFields,
 });
 
 async function comeBack(registry: Registry, id: string): Promise<Session> {
@@ -62,6 +64,7 @@ export const resumeTool = defineTool({
     assertSandboxAllowed(session.sandbox, deps.config);
     // The real path again: a symlinked cwd may point elsewhere now, and the write lock compares real paths.
     const { realCwd } = await checkWorkingDirectory(session.cwd);
+    const interaction = await settleInteraction(args, deps.config, previous);
     const now = new Date().toISOString();
     const turn = newTurn(session.turns.length + 1, now, {
       timeoutSeconds: args.timeoutSeconds ?? previous.timeoutSeconds,
@@ -69,7 +72,7 @@ export const resumeTool = defineTool({
       heartbeatStyle: args.heartbeatStyle ?? previous.heartbeatStyle,
       maxTokens: previous.maxTokens,
       notify: args.notify === undefined ? previous.notify : resolveRoute(args.notify, deps.config),
-    });
+    }, null, interaction);
     const record = async (data: RegistryData) => {
       // An archived session comes back to the live registry for its new turn (its record is read again
       // here, under the lock, so one pruned or forgotten meanwhile is refused rather than revived).

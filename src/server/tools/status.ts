@@ -21,7 +21,7 @@ const input = strictInput({
     .min(0, { error: 'waitSeconds must be 0 or more.' })
     .max(50, { error: 'waitSeconds must be at most 50 (clients time out tool calls after about 60 s); call again to keep waiting.' })
     .optional()
-    .describe('With sessionId: wait up to this long for the session to finish (0..50)'),
+    .describe('With sessionId: wait up to this long for the session to finish or to ask for an approval (0..50)'),
   limit: z
     .number(typeError('limit must be a number.'))
     .int({ error: 'limit must be a whole number.' })
@@ -124,7 +124,9 @@ async function waitWhileActive(deps: ToolDeps, session: Session, waitMs: number,
   let lastProgress = -Infinity;
   let lastValue = -1;
   let current = session;
-  while (isActive(latestTurn(current).status) && !request.signal.aborted) {
+  const asking = (s: Session) => latestTurn(s).approvalRequests.some((r) => r.decision === null);
+  // Returns as soon as the turn ends, or while an approval request waits for an answer: the caller has to act.
+  while (isActive(latestTurn(current).status) && !asking(current) && !request.signal.aborted) {
     if (progressToken !== undefined && Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
       lastProgress = Date.now();
       const view = toStatusView(current, lastProgress);
