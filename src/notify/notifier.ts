@@ -29,10 +29,12 @@ export class Notifier implements Sender {
   /**
    * How long a runner keeps delivering its turn's messages once the turn has ended, then leaves
    * them to whichever process looks next: room for a 📡 or 🚀 still in flight, the final and the
-   * wake, each at its full request deadline (3 minutes by default), and for retries in between.
+   * wake, each at its full request deadline, and one more for what a loaded machine adds in
+   * between (4 minutes by default). With exactly three, a wake behind a hanging gateway did not
+   * fit on a busy machine and waited for the next process to look.
    */
   get budgetMs(): number {
-    return 3 * this.requestTimeoutMs;
+    return 4 * this.requestTimeoutMs;
   }
 
   /** Chat messages need a route with a channel and the gateway token. */
