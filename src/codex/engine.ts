@@ -1,3 +1,4 @@
+import type { CodexExit } from './child-exit.ts';
 import type { Progress } from './fold-events.ts';
 
 /**
@@ -38,12 +39,8 @@ export interface EngineEvent {
   answerLost?: boolean;
 }
 
-export interface EngineExit {
-  exitCode: number | null;
-  signal: string | null;
-  /** Set when Codex could not be started at all (e.g. the binary vanished). */
-  spawnError: string | null;
-}
+/** How the engine's Codex process ended (the same for both engines). */
+export type EngineExit = CodexExit;
 
 /** How approval requests are handled: never asked (Codex decides inside the sandbox), reviewed by Codex's own reviewer, or asked of a person. */
 export type ApprovalMode = 'never' | 'auto' | 'ask';

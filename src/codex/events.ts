@@ -1,3 +1,4 @@
+import { parseJsonLine, preview } from './json-line.ts';
 import { z } from 'zod';
 
 /**
@@ -82,14 +83,9 @@ export type ParsedLine =
 
 /** Parses one stdout line. Never throws: bad lines are reported, not fatal. */
 export function parseEventLine(line: string): ParsedLine {
-  const trimmed = line.trim();
-  if (trimmed === '') return { ok: false, reason: 'empty line' };
-  let json: unknown;
-  try {
-    json = JSON.parse(trimmed);
-  } catch {
-    return { ok: false, reason: `not JSON: ${preview(trimmed)}` };
-  }
+  const parsed = parseJsonLine(line);
+  if (!parsed.ok) return parsed;
+  const { json, text: trimmed } = parsed;
   const known = knownEvent.safeParse(json);
   if (known.success) return { ok: true, event: known.data };
   const typed = z.looseObject({ type: z.string() }).safeParse(json);
@@ -97,8 +93,4 @@ export function parseEventLine(line: string): ParsedLine {
   const isKnownType = knownEvent.options.some((option) => option.shape.type.value === typed.data.type);
   if (isKnownType) return { ok: false, reason: `malformed ${typed.data.type} event: ${known.error.issues[0]?.message ?? ''}` };
   return { ok: true, event: { type: 'unknown', rawType: typed.data.type } };
-}
-
-function preview(text: string): string {
-  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
 }

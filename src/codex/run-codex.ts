@@ -1,20 +1,16 @@
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
+import { childExit, type CodexExit } from './child-exit.ts';
 import { BoundedLineSplitter, type StdoutLine } from './line-splitter.ts';
 
-export interface CodexExit {
-  exitCode: number | null;
-  signal: string | null;
-  /** Set when Codex could not be started at all (e.g. the binary vanished). */
-  spawnError: string | null;
-}
+export type { CodexExit } from './child-exit.ts';
 
 export interface CodexProcess {
   pid: number | undefined;
   /** stdout, one line at a time as it arrives (partial last line included); over-long lines come as `cut`. */
   lines: AsyncIterable<StdoutLine>;
   exited: Promise<CodexExit>;
-  /** Settles once stderr has been drained to its end (or given up on, see OUTPUT_GRACE_MS). */
+  /** Settles once stderr has been drained to its end (or given up on, see child-exit.ts). */
   stderrDone: Promise<void>;
 }
 
@@ -30,13 +26,6 @@ export interface StartCodexOptions {
 
 /** The longest stdout line kept whole: a 1.5M-character answer fits, a 200 MB one does not. */
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;
-
-/**
- * After Codex exits, how long its pipes may still deliver what it wrote. A
- * process Codex started may hold a copy of them open forever; the turn ends
- * when Codex does, not when every holder lets go.
- */
-const OUTPUT_GRACE_MS = 1000;
 
 /**
  * Starts `codex exec`. The prompt is written to stdin and stdin closed (Codex
@@ -58,24 +47,7 @@ export function startCodex(options: StartCodexOptions): CodexProcess {
     windowsHide: true,
     forceKillAfterDelay: false,
   });
-  // The 'exit' event, not execa's promise: that one also waits for the end of stdout and
-  // stderr, which a leftover process holding them can postpone forever.
-  const exited = new Promise<CodexExit>((resolve) => {
-    child.nodeChildProcess.once('exit', (code, signal) => resolve({ exitCode: code, signal, spawnError: null }));
-    child.then(
-      (result) => {
-        const failedToStart = result.failed && result.exitCode === undefined && !result.signal;
-        if (failedToStart) resolve({ exitCode: null, signal: null, spawnError: result.shortMessage ?? 'Codex could not be started.' });
-      },
-      (error: Error) => resolve({ exitCode: null, signal: null, spawnError: error.message }),
-    );
-  });
-  void exited.then(() => {
-    setTimeout(() => {
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-    }, OUTPUT_GRACE_MS).unref();
-  });
+  const exited = childExit(child);
   const stderrDone = drain(child.stderr, options.onStderr);
   return { pid: child.pid, lines: readLines(child.stdout), exited, stderrDone };
 }

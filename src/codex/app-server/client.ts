@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { childExit } from '../child-exit.ts';
 import type { EngineExit } from '../engine.ts';
 import { AsyncQueue } from './async-queue.ts';
 import { boundedLines, type DroppedLine } from './bounded-lines.ts';
@@ -7,8 +8,6 @@ import { parseMessage, type IncomingMessage, type ParsedMessage, type RequestId 
 /** A line over this is dropped: app-server lines are small except a huge diff or output, which we do not need whole. */
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
-/** After the server exits, how long its pipes may still deliver what it wrote (a leftover may hold them forever). */
-const OUTPUT_GRACE_MS = 1000;
 
 export interface StartRpcOptions {
   bin: string;
@@ -82,26 +81,7 @@ export function startRpcProcess(options: StartRpcOptions): RpcClient {
     windowsHide: true,
     forceKillAfterDelay: false,
   });
-  // The 'exit' event, not execa's promise: that one also waits for the end of stdout, which a
-  // process Codex started can hold open forever (a daemon that inherited it).
-  const exited = new Promise<EngineExit>((resolve) => {
-    child.nodeChildProcess.once('exit', (code, signal) => resolve({ exitCode: code, signal, spawnError: null }));
-    child.then(
-      (result) => {
-        if (result.failed && result.exitCode === undefined && !result.signal) {
-          resolve({ exitCode: null, signal: null, spawnError: result.shortMessage ?? 'Codex could not be started.' });
-        }
-      },
-      (error: Error) => resolve({ exitCode: null, signal: null, spawnError: error.message }),
-    );
-  });
-  // After the exit, what the server wrote has a moment to arrive; then its pipes are let go.
-  void exited.then(() => {
-    setTimeout(() => {
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-    }, OUTPUT_GRACE_MS).unref();
-  });
+  const exited = childExit(child);
   if (options.onStderr) child.stderr?.on('data', options.onStderr);
   // Writing to a server that already exited must not crash the runner; the exit says what happened.
   child.stdin.on('error', (error) => options.log(`app-server stdin: ${error.message}`));

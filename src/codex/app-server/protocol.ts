@@ -1,3 +1,4 @@
+import { parseJsonLine, preview } from '../json-line.ts';
 import { z } from 'zod';
 
 /**
@@ -133,14 +134,9 @@ export type ParsedMessage = { ok: true; message: IncomingMessage } | { ok: false
 
 /** Parses one stdout line of the app-server. Never throws. */
 export function parseMessage(line: string): ParsedMessage {
-  const trimmed = line.trim();
-  if (trimmed === '') return { ok: false, reason: 'empty line' };
-  let json: unknown;
-  try {
-    json = JSON.parse(trimmed);
-  } catch {
-    return { ok: false, reason: `not JSON: ${preview(trimmed)}` };
-  }
+  const parsed = parseJsonLine(line);
+  if (!parsed.ok) return parsed;
+  const { json, text: trimmed } = parsed;
   const shape = envelope.safeParse(json);
   if (!shape.success) return { ok: false, reason: `not a JSON-RPC message: ${preview(trimmed)}` };
   const { id, method, error } = shape.data;
@@ -168,8 +164,4 @@ function isKnown(union: typeof knownNotification, method: string): boolean {
 function malformed(method: string, error: z.ZodError): string {
   const issue = error.issues[0];
   return `malformed ${method}: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'no details'}`;
-}
-
-function preview(text: string): string {
-  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
 }
