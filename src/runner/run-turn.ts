@@ -33,9 +33,11 @@ export interface RunnerDeps {
   paths: Paths;
   notifier: Notifier | null;
   log: (message: string) => void;
+  /** A stop signal the runner received before this turn installed its own handlers (see run.ts). */
+  earlyStop?: () => string | null;
 }
 
-const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+export const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
 /** What is kept of a turn's raw events and of Codex's stderr, whatever Codex prints: the start and the latest. */
 const EVENTS_CAP = { headBytes: 8 * 1024 * 1024, tailBytes: 2 * 1024 * 1024 };
@@ -98,6 +100,8 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
     terminate();
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  // A cancel that signalled the runner between its claim and this point is not lost.
+  stopSignal ??= deps.earlyStop?.() ?? null;
 
   let heartbeatSettled: Promise<void> = Promise.resolve();
   let progress: Progress = initialProgress(session.threadId);

@@ -4,7 +4,7 @@ import { makePaths } from '../store/paths.ts';
 import { Registry } from '../store/registry.ts';
 import { RUNNER_LOCK_WAIT_MS } from '../store/registry-lock.ts';
 import { sweepPendingSettings, takeTurnEnv } from '../store/turn-input.ts';
-import { runTurn } from './run-turn.ts';
+import { runTurn, STOP_SIGNALS } from './run-turn.ts';
 import { deliverLeftovers, reconcileAndStart } from './housekeeping.ts';
 import { Notifier } from '../notify/notifier.ts';
 
@@ -16,6 +16,11 @@ import { Notifier } from '../notify/notifier.ts';
  */
 const log = (message: string) => process.stderr.write(`${new Date().toISOString()} [runner ${process.pid}] ${message}\n`);
 
+// From the first moment: a cancel that signals the runner right after its claim, before the turn
+// installs its own handlers, must end the turn as cancelled, not kill the runner (interrupted).
+let earlySignal: string | null = null;
+for (const signal of STOP_SIGNALS) process.on(signal, (received) => (earlySignal ??= received));
+
 async function main(): Promise<void> {
   const [home, sessionId, turnArg] = process.argv.slice(2);
   if (!home || !sessionId || !turnArg) throw new Error('usage: runner <state dir> <session id> <turn>');
@@ -26,8 +31,13 @@ async function main(): Promise<void> {
   if (turn?.inputId && !turnEnv) log(`no settings file for turn ${turnArg} of ${sessionId}; using this runner's own environment`);
   const config = loadConfig({ ...(turnEnv ?? process.env), CODEX_DELEGATE_HOME: home });
   const notifier = Notifier.fromConfig(config);
-  const deps = { config, registry, paths, notifier, log };
+  const deps = { config, registry, paths, notifier, log, earlyStop: () => earlySignal };
   await runTurn(deps, sessionId, Number(turnArg));
+  // The turn is over: a stop signal now means leave (the outbox's claims make an interrupted send safe).
+  for (const signal of STOP_SIGNALS) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => process.exit(0));
+  }
   // Our slot is free: start what waits in the queue (even with no server running), and
   // finish what crashed runners left behind.
   await reconcileAndStart(deps);
