@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { applyWorktree } from '../../src/git/apply-worktree.ts';
-import { createWorktree } from '../../src/git/worktree.ts';
+import { createWorktree, removeWorktree } from '../../src/git/worktree.ts';
 import { isFinished, sharedWorldClient } from '../support/mcp-client.ts';
 
 /**
@@ -85,5 +85,28 @@ describe('attack2 findings', { concurrency: 1 }, () => {
     await truncate(path.join(repo, 'data', 'dataset.bin'), 300 * 1024 * 1024);
     const applied = await applyWorktree(worktree);
     assert.deepEqual(applied.diff.files.map((f) => f.path), ['new.txt']);
+  });
+  test('keep saves the work even when the worktree holds a large untracked file', async () => {
+    const { world } = shared;
+    const repo = await makeRepo(world.root);
+    const worktree = await createWorktree({ cwd: repo, label: 'keepbig', id: 'a2keep0001', parentDir: path.join(world.root, 'a2-wt-keep') });
+    await writeFile(path.join(worktree.worktreePath, 'work.txt'), 'the real work\n');
+    await writeFile(path.join(worktree.worktreePath, 'big.bin'), '');
+    await truncate(path.join(worktree.worktreePath, 'big.bin'), 300 * 1024 * 1024);
+    const kept = await removeWorktree(worktree, 'keep');
+    assert.ok(git(repo, 'ls-tree', '-r', '--name-only', kept.branch!).includes('work.txt'));
+  });
+
+  test('Codex can commit in its isolated worktree under the default sandbox (README: "Codex\'s commits")', async () => {
+    const { client, world } = shared;
+    const repo = await makeRepo(world.root);
+    const launched = await client.ok('codex_launch', {
+      prompt: '@run echo c > c.txt && git add -A && git -c user.name=a -c user.email=a@a commit -qm fromcodex',
+      cwd: repo,
+      isolation: 'worktree',
+    });
+    const status = await client.waitFor(launched.sessionId, isFinished);
+    const log = git(repo, 'log', '--format=%s', launched.worktree.branch);
+    assert.match(log, /fromcodex/, `the commit failed (turn ${status.status}): ${textOf(await client.call('codex_result', { sessionId: launched.sessionId })).slice(0, 600)}`);
   });
 });
