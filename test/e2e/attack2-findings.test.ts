@@ -8,7 +8,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { applyWorktree } from '../../src/git/apply-worktree.ts';
 import { createWorktree, removeWorktree } from '../../src/git/worktree.ts';
-import { isFinished, sharedWorldClient } from '../support/mcp-client.ts';
+import { startFakeGateway } from '../support/fake-gateway.ts';
+import { createWorld, gatewayEnv } from '../support/harness.ts';
+import { isFinished, sharedWorldClient, startClient } from '../support/mcp-client.ts';
+import { readFile } from 'node:fs/promises';
 
 /**
  * Defects found by the second hostile review (h-attack2, 2026-12-02): interactive runs
@@ -109,4 +112,24 @@ describe('attack2 findings', { concurrency: 1 }, () => {
     const log = git(repo, 'log', '--format=%s', launched.worktree.branch);
     assert.match(log, /fromcodex/, `the commit failed (turn ${status.status}): ${textOf(await client.call('codex_result', { sessionId: launched.sessionId })).slice(0, 600)}`);
   });
+});
+
+test('a running Codex cannot read the gateway tokens of another, queued turn (pending/*.env.json)', async () => {
+  const gateway = await startFakeGateway({ gatewayToken: 'SEKRITGW4242', hooksToken: 'SEKRITHK4242' });
+  const world = await createWorld({ ...gatewayEnv(gateway), CODEX_DELEGATE_MAX_CONCURRENT: '1' });
+  const client = await startClient(world.env);
+  try {
+    const loot = path.join(world.workspace, 'loot.txt');
+    const thief = await client.ok('codex_launch', { prompt: `@run sleep 2; cat ${world.stateDir}/pending/*.env.json > ${loot} 2>&1; true`, cwd: world.workspace });
+    const queued = await client.ok('codex_launch', { prompt: 'second', cwd: world.root, sandbox: 'read-only' });
+    assert.equal(queued.status, 'queued');
+    await client.waitFor(thief.sessionId, isFinished);
+    const read = await readFile(loot, 'utf8').catch(() => '');
+    assert.doesNotMatch(read, /SEKRITGW4242|SEKRITHK4242/, 'the default workspace-write sandbox reads the whole disk, the 0600 settings file included');
+    await client.waitFor(queued.sessionId, isFinished);
+  } finally {
+    await client.close();
+    await world.close();
+    await gateway.close();
+  }
 });
