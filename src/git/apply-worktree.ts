@@ -1,5 +1,6 @@
 import { UserError } from '../errors.ts';
 import { git, GitCommandError } from './git-command.ts';
+import { refuseEmbeddedRepositories } from './embedded-repositories.ts';
 import { patchBytes } from './patch.ts';
 import { snapshotTree } from './snapshot.ts';
 import { diffTrees, type TreeDiff } from './tree-diff.ts';
@@ -30,6 +31,7 @@ export async function applyWorktree(worktree: IsolatedWorktree): Promise<Applied
   await requireWorktree(worktree);
   const root = worktree.repoRoot;
   const theirs = await snapshotTree(worktree.worktreePath);
+  await refuseEmbeddedRepositories(worktree, theirs);
   const ours = await snapshotTree(root);
   const merged = await mergeTrees(root, worktree, ours, theirs);
   const diff = await diffTrees(root, ours, merged);

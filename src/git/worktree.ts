@@ -6,6 +6,7 @@ import { worktreeBranchName } from './branch-name.ts';
 import { git, GitCommandError } from './git-command.ts';
 import { isInsideOrSame } from './path-inside.ts';
 import { requireRepository, resolveCommit } from './repository.ts';
+import { refuseEmbeddedRepositories } from './embedded-repositories.ts';
 import { snapshotTree } from './snapshot.ts';
 import type { IsolatedWorktree } from './worktree-record.ts';
 
@@ -136,6 +137,7 @@ export async function requireRepositoryExists(worktree: IsolatedWorktree): Promi
 async function commitLeftovers(worktree: IsolatedWorktree): Promise<void> {
   const dir = worktree.worktreePath;
   const tree = await snapshotTree(dir);
+  await refuseEmbeddedRepositories(worktree, tree);
   const head = (await git(dir, ['rev-parse', 'HEAD'])).stdout.trim();
   const headTree = (await git(dir, ['rev-parse', 'HEAD^{tree}'])).stdout.trim();
   if (tree === headTree) {

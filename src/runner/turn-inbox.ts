@@ -5,7 +5,7 @@ import type { EngineTurn } from '../codex/engine.ts';
 import { errorMessage } from '../errors.ts';
 import type { Paths } from '../store/paths.ts';
 import type { Registry } from '../store/registry.ts';
-import { findTurn } from '../store/transitions.ts';
+import { findTurn, STEER_TOO_LATE } from '../store/transitions.ts';
 import type { ApprovalAnswer } from '../store/session.ts';
 import type { ApprovalDecision } from '../codex/engine.ts';
 
@@ -129,6 +129,12 @@ export class TurnInbox {
       await this.#engine.steer(text);
     } catch (error) {
       this.#log(`steer ${id} was not delivered: ${errorMessage(error)}`);
+      // Said, not dropped: the caller and codex_status learn that it never reached Codex.
+      await this.#registry.update((data) => {
+        const steer = findTurn(data, this.#sessionId, this.#turn)?.turn.steers.find((s) => s.id === id);
+        if (steer && steer.deliveredAt === null) steer.refused ??= STEER_TOO_LATE;
+      });
+      await rm(file, { force: true });
       return;
     }
     const at = new Date().toISOString();

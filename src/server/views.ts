@@ -49,7 +49,7 @@ export const statusViewSchema = z.object({
   /** Why the turn has no diff although it ran in a repository. */
   diffNote: z.string().optional(),
   /** Text added with codex_steer to this turn (lengths and times, never the text); left out of listings. */
-  steers: z.array(z.object({ at: z.string(), chars: z.number(), deliveredAt: z.string().nullable() })).optional(),
+  steers: z.array(z.object({ at: z.string(), chars: z.number(), deliveredAt: z.string().nullable(), refused: z.string().nullable() })).optional(),
   /** What Codex waits for a decision on (approvals "ask"): answer each with codex_approve before expiresAt. */
   pendingApprovals: z
     .array(
@@ -105,7 +105,7 @@ export function toStatusView(session: Session, now: number, queuePosition: numbe
           filesChanged: turn.filesChanged,
           failedCommands: failedCommands(turn.commands),
           notifications: session.notifications.slice(-10),
-          steers: turn.steers.map(({ at, chars, deliveredAt }) => ({ at, chars, deliveredAt })),
+          steers: turn.steers.map(({ at, chars, deliveredAt, refused }) => ({ at, chars, deliveredAt, refused })),
           approvals: turn.approvals,
         }),
     // Shown in listings too: a waiting request is what an agent must not miss.

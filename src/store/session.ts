@@ -71,6 +71,8 @@ export const steerRecordSchema = z.object({
   chars: z.number(),
   /** When the runner handed it to Codex (or, for a queued turn, when it joined the prompt); null until then. */
   deliveredAt: z.string().nullable(),
+  /** Why it never reached Codex (the turn ended first); null while it may still be delivered, or once it was. */
+  refused: z.string().nullable().default(null),
 });
 export type SteerRecord = z.infer<typeof steerRecordSchema>;
 

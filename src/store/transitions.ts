@@ -36,6 +36,8 @@ export function applyProgress(session: Session, turn: Turn, progress: TurnProgre
   turn.lastError = progress.lastErrorEvent;
 }
 
+export const STEER_TOO_LATE = 'the turn ended before the text reached Codex';
+
 /** Ends a turn. Returns false (and changes nothing) when it had already ended. */
 export function finishTurn(turn: Turn, outcome: Outcome, now: string): boolean {
   if (!isActive(turn.status)) return false;
@@ -48,5 +50,7 @@ export function finishTurn(turn: Turn, outcome: Outcome, now: string): boolean {
   turn.resultStoredChars = outcome.resultStoredChars ?? null;
   turn.endedAt = now;
   turn.activity = outcome.status === 'succeeded' ? 'done' : outcome.status.replace('_', ' ');
+  // A steer accepted but not handed to Codex before the end is said to be refused, never left pending.
+  for (const steer of turn.steers) if (steer.deliveredAt === null) steer.refused ??= STEER_TOO_LATE;
   return true;
 }

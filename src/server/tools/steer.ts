@@ -60,7 +60,7 @@ export const steerTool = defineTool({
       const turn = current?.turns.at(-1);
       if (!current || !turn || turn.turn !== turnNo) return { kind: 'finished', status: turn?.status ?? 'forgotten' };
       const now = new Date().toISOString();
-      const record: SteerRecord = { id, at: now, chars: args.prompt.length, deliveredAt: null };
+      const record: SteerRecord = { id, at: now, chars: args.prompt.length, deliveredAt: null, refused: null };
       if (turn.status === 'queued') {
         // Under the lock, before the scheduler can move the turn to running: its runner reads the whole prompt.
         await appendFile(deps.paths.turnInput(session.id, turnNo, turn.inputId, 'prompt.txt'), `\n\n${args.prompt}`, { mode: 0o600 });
@@ -82,8 +82,14 @@ export const steerTool = defineTool({
     const deadline = Date.now() + DELIVERY_WAIT_MS;
     for (;;) {
       const turn = (await deps.registry.getSession(session.id))?.turns[turnNo - 1];
-      const delivered = turn?.steers.find((s) => s.id === id)?.deliveredAt != null;
-      if (delivered || !turn || turn.status !== 'running' || Date.now() > deadline) {
+      const steer = turn?.steers.find((s) => s.id === id);
+      const delivered = steer?.deliveredAt != null;
+      if (steer?.refused) {
+        // Accepted as the turn was ending, and refused by it: said here, and listed so in codex_status.
+        await rm(steerFile, { force: true });
+        throw new UserError('conflict', `Session ${session.id} turn ${turnNo} ended before this text reached Codex (${steer.refused}); nothing was added. Continue with codex_resume and this text as the prompt.`);
+      }
+      if (delivered || !turn || Date.now() > deadline) {
         return { sessionId: session.id, turn: turnNo, status: turn?.status ?? 'running', delivered };
       }
       await sleep(25);
@@ -92,5 +98,5 @@ export const steerTool = defineTool({
   summary: (out) =>
     out.delivered
       ? `Session ${out.sessionId} turn ${out.turn} (${out.status}): ${out.status === 'queued' ? 'added to the queued prompt' : 'delivered to Codex'}.`
-      : `Session ${out.sessionId} turn ${out.turn} (${out.status}): accepted; the runner delivers it at once (codex_status lists it under steers).`,
+      : `Session ${out.sessionId} turn ${out.turn} (${out.status}): accepted, not yet delivered; codex_status lists it under steers with deliveredAt once Codex has it, or refused if the turn ends first.`,
 });
