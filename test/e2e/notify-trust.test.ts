@@ -72,6 +72,21 @@ describe('notifications a user can trust', { concurrency: 1 }, () => {
     assert.equal(calls.filter((c) => c.path === '/hooks/wake').length, 1, 'the wake is requested once');
   });
 
+  test('a gateway that takes the ✅ and drops the connection without an answer: it is recorded unknown and never sent twice', async () => {
+    // What a gateway that delivered and then restarted looks like: the message may be in the chat already.
+    gateway.setMode('drop', (c) => icon(c) === '✅');
+    const launched = await client.ok('codex_launch', { prompt: '@reply dropped after delivery', notify: ROUTE, heartbeatSeconds: 0 });
+    await runnerLeaves(launched.sessionId);
+    await sleep(3 * REQUEST_TIMEOUT_MS);
+    await notifications(launched.sessionId); // a look by the server, which sends what is left over
+    await sleep(REQUEST_TIMEOUT_MS);
+    const finals = gateway.calls.filter(about(launched.sessionId)).filter((c) => icon(c) === '✅');
+    assert.equal(finals.length, 1, 'the ✅ reached the gateway once');
+    const final = (await notifications(launched.sessionId)).filter((n) => n.kind === 'final');
+    assert.deepEqual(final.map((n) => n.outcome), ['unknown']);
+    assert.match(final[0].error, /connection closed without an answer .*may have been delivered/);
+  });
+
   test('a gateway that delivers but answers late: every message reaches the chat once, in order, and the runner leaves', async () => {
     gateway.setMode({ delayMs: 2 * REQUEST_TIMEOUT_MS + 500 });
     const launched = await client.ok('codex_launch', { prompt: '@sleep 1500\n@reply late but fine', notify: ROUTE, heartbeatSeconds: 0 });
