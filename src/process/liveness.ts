@@ -80,6 +80,8 @@ function statFields(pid: number): string[] | undefined {
 export function processWithArgsExists(args: string[]): boolean {
   const tail = args.join('\0');
   for (const pid of allPids()) {
+    // Not ourselves: a runner whose claim failed must not take itself for its turn's runner.
+    if (pid === process.pid) continue;
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0$/, '');
       if (cmdline.endsWith(`\0${tail}`) && processState(pid) !== 'Z') return true;

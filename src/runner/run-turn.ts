@@ -184,7 +184,8 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
     exit = { exitCode: null, signal: null, spawnError: errorMessage(error) };
   } finally {
     clearTimeout(timeout);
-    inbox?.stop();
+    // Steers and answers already on their way record how they went before the turn's end is written.
+    await inbox?.stop();
     desk?.stop();
     events?.close();
     stderr?.close();

@@ -19,7 +19,17 @@ const log = (message: string) => process.stderr.write(`${new Date().toISOString(
 // From the first moment: a cancel that signals the runner right after its claim, before the turn
 // installs its own handlers, must end the turn as cancelled, not kill the runner (interrupted).
 let earlySignal: string | null = null;
-for (const signal of STOP_SIGNALS) process.on(signal, (received) => (earlySignal ??= received));
+const noteEarlySignal = (received: NodeJS.Signals) => {
+  earlySignal ??= received;
+};
+for (const signal of STOP_SIGNALS) process.on(signal, noteEarlySignal);
+let handedOver = false;
+/** Handed to the turn once its own handlers are in place: from then on a signal is the turn's to act on. */
+const takeEarlySignal = (): string | null => {
+  for (const signal of STOP_SIGNALS) process.off(signal, noteEarlySignal);
+  handedOver = true;
+  return earlySignal;
+};
 
 async function main(): Promise<void> {
   const [home, sessionId, turnArg] = process.argv.slice(2);
@@ -31,8 +41,11 @@ async function main(): Promise<void> {
   if (turn?.inputId && !turnEnv) log(`no settings file for turn ${turnArg} of ${sessionId}; using this runner's own environment`);
   const config = loadConfig({ ...(turnEnv ?? process.env), CODEX_DELEGATE_HOME: home });
   const notifier = Notifier.fromConfig(config);
-  const deps = { config, registry, paths, notifier, log, earlyStop: () => earlySignal };
+  const deps = { config, registry, paths, notifier, log, earlyStop: takeEarlySignal };
   await runTurn(deps, sessionId, Number(turnArg));
+  // A stop signal that no turn took (its claim failed) is obeyed now, before anything else starts.
+  for (const signal of STOP_SIGNALS) process.off(signal, noteEarlySignal);
+  if (!handedOver && earlySignal !== null) process.exit(0);
   // The turn is over: a stop signal now means leave (the outbox's claims make an interrupted send safe).
   for (const signal of STOP_SIGNALS) {
     process.removeAllListeners(signal);

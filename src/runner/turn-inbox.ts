@@ -22,6 +22,9 @@ const POLL_MS = 200;
  * runner delivers each one once (it remembers what it took, and a runner that
  * dies takes the turn with it).
  */
+/** How long the end of a turn waits for a steer or an answer already on its way to be recorded. */
+const STOP_WAIT_MS = 5000;
+
 export class TurnInbox {
   readonly #registry: Registry;
   readonly #paths: Paths;
@@ -61,10 +64,22 @@ export class TurnInbox {
     this.check();
   }
 
-  stop(): void {
+  /** Stops looking; resolves once deliveries already under way have recorded how they went. */
+  stop(): Promise<void> {
     this.#stopped = true;
     this.#watcher?.close();
     clearInterval(this.#timer);
+    // Bounded: an engine that is gone answers nothing, and the turn must still end.
+    const settled = Promise.allSettled([...this.#inFlight]).then(() => undefined);
+    return Promise.race([settled, new Promise<void>((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
+  }
+
+  /** Deliveries started and not yet recorded: the turn's end waits for them, so "delivered" and "refused" never race. */
+  readonly #inFlight = new Set<Promise<void>>();
+
+  #track(delivery: Promise<void>): void {
+    this.#inFlight.add(delivery);
+    void delivery.finally(() => this.#inFlight.delete(delivery));
   }
 
   /** Looks for work; calls that come while a look is under way make one more look after it. */
@@ -92,12 +107,12 @@ export class TurnInbox {
     for (const steer of found.turn.steers) {
       if (steer.deliveredAt !== null || this.#taken.has(steer.id)) continue;
       this.#taken.add(steer.id);
-      void this.#deliverSteer(steer.id);
+      this.#track(this.#deliverSteer(steer.id));
     }
     for (const request of found.turn.approvalRequests) {
       if (request.decision === null || request.deliveredAt !== null || this.#taken.has(`approval:${request.requestId}`)) continue;
       this.#taken.add(`approval:${request.requestId}`);
-      void this.#deliverAnswer(request.requestId, request.engineId, request.decision);
+      this.#track(this.#deliverAnswer(request.requestId, request.engineId, request.decision));
     }
   }
 
@@ -140,7 +155,10 @@ export class TurnInbox {
     const at = new Date().toISOString();
     await this.#registry.update((data) => {
       const steer = findTurn(data, this.#sessionId, this.#turn)?.turn.steers.find((s) => s.id === id);
-      if (steer && steer.deliveredAt === null) steer.deliveredAt = at;
+      if (steer && steer.deliveredAt === null) {
+        steer.deliveredAt = at;
+        steer.refused = null; // Codex has it: delivered wins over a refusal recorded meanwhile.
+      }
     });
     await rm(file, { force: true });
     this.#log(`steer ${id} delivered (${text.length} characters)`);

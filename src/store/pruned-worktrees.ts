@@ -25,6 +25,10 @@ export async function releasePrunedWorktree(session: Session, parentDir: string,
     }
     log(`pruned session ${session.id}: its worktree is removed, but the branch ${branch} in ${worktree.repoRoot} keeps work that was never applied (${ahead} commit(s)); merge it, or delete it with git branch -D ${branch}`);
   } catch (error) {
-    log(`pruned session ${session.id}: its worktree ${worktree.worktreePath} (branch ${worktree.branch}) could not be removed: ${errorMessage(error)}`);
+    // Nothing retries this (the session is gone): say what is left and how to remove it by hand.
+    log(
+      `pruned session ${session.id}: its worktree ${worktree.worktreePath} (branch ${worktree.branch}) is left in place: ${errorMessage(error)} ` +
+        `When you no longer need it: git -C ${worktree.repoRoot} worktree remove --force ${worktree.worktreePath}`,
+    );
   }
 }

@@ -35,13 +35,13 @@ async function makeRepo(root: string): Promise<string> {
 describe('attack2 findings', { concurrency: 1 }, () => {
   const shared = sharedWorldClient({ CODEX_DELEGATE_MAX_CONCURRENT: '10' });
 
-  for (const action of ['apply', 'keep'] as const) {
-    test(`${action}: a nested repository Codex made in the worktree is not lost`, async () => {
+  const withCommit = 'git add . && git -c user.name=a -c user.email=a@a commit -qm x';
+  for (const [action, commit] of [['apply', true], ['keep', true], ['apply', false], ['keep', false]] as const) {
+    test(`${action}: a nested repository Codex made in the worktree (${commit ? 'with' : 'without'} a commit) is not lost`, async () => {
       const { client, world } = shared;
       const repo = await makeRepo(world.root);
       const launched = await client.ok('codex_launch', {
-        prompt:
-          '@run mkdir -p vendor/lib && cd vendor/lib && git init -q && printf "int main(){}\\n" > code.c && git add . && git -c user.name=a -c user.email=a@a commit -qm x',
+        prompt: `@run mkdir -p vendor/lib && cd vendor/lib && git init -q && printf "int main(){}\\n" > code.c${commit ? ` && ${withCommit}` : ''}`,
         cwd: repo,
         isolation: 'worktree',
       });

@@ -84,7 +84,7 @@ export const steerTool = defineTool({
       const turn = (await deps.registry.getSession(session.id))?.turns[turnNo - 1];
       const steer = turn?.steers.find((s) => s.id === id);
       const delivered = steer?.deliveredAt != null;
-      if (steer?.refused) {
+      if (steer?.refused && !delivered) {
         // Accepted as the turn was ending, and refused by it: said here, and listed so in codex_status.
         await rm(steerFile, { force: true });
         throw new UserError('conflict', `Session ${session.id} turn ${turnNo} ended before this text reached Codex (${steer.refused}); nothing was added. Continue with codex_resume and this text as the prompt.`);
