@@ -1,5 +1,20 @@
 import type { ResultPromise } from 'execa';
 
+/**
+ * How every Codex child is started, whichever engine: only the environment it is
+ * given (secrets already removed), streamed rather than buffered, and left in the
+ * caller's process group with no execa clean-up or kill timer, because the runner
+ * owns stopping it (turn/interrupt, then the group's SIGTERM and SIGKILL).
+ */
+export const CODEX_CHILD_OPTIONS = {
+  extendEnv: false,
+  buffer: false,
+  reject: false,
+  cleanup: false,
+  windowsHide: true,
+  forceKillAfterDelay: false,
+} as const;
+
 /** How a Codex process ended, whichever engine ran it. */
 export interface CodexExit {
   exitCode: number | null;

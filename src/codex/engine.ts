@@ -1,3 +1,4 @@
+import type { Sandbox } from '../store/session.ts';
 import type { CodexExit } from './child-exit.ts';
 import type { Progress } from './fold-events.ts';
 
@@ -37,6 +38,20 @@ export interface EngineEvent {
   idle?: boolean;
   /** A line too long to read looked like an agent message: the answer after it is not known. */
   answerLost?: boolean;
+}
+
+/** What starting a turn needs on either engine; each engine's options add their own. */
+export interface CodexTurnBase {
+  bin: string;
+  cwd: string;
+  /** Codex's environment, secrets already removed. */
+  env: NodeJS.ProcessEnv;
+  sandbox: Sandbox;
+  model: string | null;
+  reasoningEffort: string | null;
+  /** The thread to continue (a new process resumes it), or null for a new thread. */
+  threadId: string | null;
+  prompt: string;
 }
 
 /** How the engine's Codex process ended (the same for both engines). */

@@ -1,4 +1,4 @@
-import { ZERO_USAGE, type CommandRecord, type Counters, type TurnProgress, type Usage } from '../store/session.ts';
+import { ZERO_USAGE, type Counters, type TurnProgress } from '../store/session.ts';
 import type { CodexEvent, ThreadItem } from './events.ts';
 
 /** What the runner knows about a turn, derived only from Codex's events. */

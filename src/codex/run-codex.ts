@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
-import { childExit, type CodexExit } from './child-exit.ts';
+import { childExit, CODEX_CHILD_OPTIONS, type CodexExit } from './child-exit.ts';
 import { BoundedLineSplitter, type StdoutLine } from './line-splitter.ts';
 
 export type { CodexExit } from './child-exit.ts';
@@ -35,17 +35,12 @@ export const MAX_LINE_BYTES = 8 * 1024 * 1024;
  */
 export function startCodex(options: StartCodexOptions): CodexProcess {
   const child = execa(options.bin, options.args, {
+    ...CODEX_CHILD_OPTIONS,
     cwd: options.cwd,
     env: options.env,
-    extendEnv: false,
     input: options.prompt,
     stdout: 'pipe',
     stderr: 'pipe',
-    buffer: false,
-    reject: false,
-    cleanup: false,
-    windowsHide: true,
-    forceKillAfterDelay: false,
   });
   const exited = childExit(child);
   const stderrDone = drain(child.stderr, options.onStderr);

@@ -1,5 +1,5 @@
 import { buildCodexEnv } from '../codex/command.ts';
-import type { ApprovalMode, EngineTurn } from '../codex/engine.ts';
+import type { ApprovalMode, CodexTurnBase, EngineTurn } from '../codex/engine.ts';
 import { startAppServerTurn } from '../codex/app-server/engine.ts';
 import { startExecTurn } from '../codex/exec/engine.ts';
 import type { Config } from '../config.ts';
@@ -24,32 +24,22 @@ export interface EngineStart {
 /** Starts the turn on the engine the config names; both give the runner the same EngineTurn. */
 export function startEngine(start: EngineStart): EngineTurn {
   const { session } = start;
-  const env = { ...buildCodexEnv(start.config.env), ...start.extraEnv };
-  const threadId = start.turnNo > 1 ? session.threadId : null;
-  if (start.config.engine === 'exec') {
-    return startExecTurn({
-      bin: start.bin,
-      cwd: session.cwd,
-      env,
-      sandbox: session.sandbox,
-      model: session.model,
-      reasoningEffort: session.reasoningEffort,
-      threadId,
-      prompt: start.prompt,
-      lastMessageFile: start.lastMessageFile,
-      onStderr: start.onStderr,
-    });
-  }
-  return startAppServerTurn({
+  const base: CodexTurnBase = {
     bin: start.bin,
     cwd: session.cwd,
-    env,
+    env: { ...buildCodexEnv(start.config.env), ...start.extraEnv },
     sandbox: session.sandbox,
     model: session.model,
     reasoningEffort: session.reasoningEffort,
-    approvals: start.approvals,
-    threadId,
+    threadId: start.turnNo > 1 ? session.threadId : null,
     prompt: start.prompt,
+  };
+  if (start.config.engine === 'exec') {
+    return startExecTurn({ ...base, lastMessageFile: start.lastMessageFile, onStderr: start.onStderr });
+  }
+  return startAppServerTurn({
+    ...base,
+    approvals: start.approvals,
     ...(start.images.length > 0 ? { images: start.images } : {}),
     ...(start.outputSchema !== undefined && start.outputSchema !== null ? { outputSchema: start.outputSchema } : {}),
     onStderr: start.onStderr,

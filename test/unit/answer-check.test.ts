@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { describe, test } from 'node:test';
 import { initialProgress, type Progress } from '../../src/codex/fold-events.ts';
 import { checkStoredAnswer } from '../../src/runner/answer-check.ts';

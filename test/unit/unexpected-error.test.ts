@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { test } from 'node:test';
 import lockfile from 'proper-lockfile';
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { childExit } from '../child-exit.ts';
+import { childExit, CODEX_CHILD_OPTIONS } from '../child-exit.ts';
 import type { EngineExit } from '../engine.ts';
 import { AsyncQueue } from './async-queue.ts';
 import { boundedLines, type DroppedLine } from './bounded-lines.ts';
@@ -69,17 +69,12 @@ interface Pending {
  */
 export function startRpcProcess(options: StartRpcOptions): RpcClient {
   const child = execa(options.bin, options.args, {
+    ...CODEX_CHILD_OPTIONS,
     cwd: options.cwd,
     env: options.env,
-    extendEnv: false,
     stdin: 'pipe',
     stdout: 'pipe',
     stderr: options.onStderr ? 'pipe' : options.stderrFile ? { file: options.stderrFile, append: true } : 'ignore',
-    buffer: false,
-    reject: false,
-    cleanup: false,
-    windowsHide: true,
-    forceKillAfterDelay: false,
   });
   const exited = childExit(child);
   if (options.onStderr) child.stderr?.on('data', options.onStderr);

@@ -1,25 +1,15 @@
 import { z } from 'zod';
-import type { Sandbox } from '../../store/session.ts';
 import { VERSION } from '../../version.ts';
 import { withoutSecrets } from '../command.ts';
-import type { ApprovalDecision, ApprovalMode, EngineEvent, EngineTurn } from '../engine.ts';
+import type { ApprovalDecision, ApprovalMode, CodexTurnBase, EngineEvent, EngineTurn } from '../engine.ts';
 import { AsyncQueue } from './async-queue.ts';
 import { startRpcProcess, type RpcClient } from './client.ts';
 import { approvalOf, foldNotification, foldServerRequest, initialFold, withThread, withTurn, type AppServerFold } from './fold-app-server.ts';
 import { parseMessage, type IncomingMessage, type KnownServerRequest, type ParsedMessage, type RequestId } from './protocol.ts';
 import type { DroppedLine } from './bounded-lines.ts';
 
-export interface AppServerTurnOptions {
-  bin: string;
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-  sandbox: Sandbox;
-  model: string | null;
-  reasoningEffort: string | null;
+export interface AppServerTurnOptions extends CodexTurnBase {
   approvals: ApprovalMode;
-  /** The thread to continue (a new process resumes it), or null for a new thread. */
-  threadId: string | null;
-  prompt: string;
   /** Local image files sent with the prompt. */
   images?: string[];
   /** A JSON Schema the final answer must follow. */

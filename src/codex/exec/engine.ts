@@ -1,21 +1,10 @@
-import type { Sandbox } from '../../store/session.ts';
 import { buildCodexArgs } from '../command.ts';
-import type { EngineEvent, EngineTurn } from '../engine.ts';
+import type { CodexTurnBase, EngineEvent, EngineTurn } from '../engine.ts';
 import { parseEventLine } from '../events.ts';
 import { foldEvent, initialProgress, showsProgress, type Progress } from '../fold-events.ts';
 import { startCodex } from '../run-codex.ts';
 
-export interface ExecTurnOptions {
-  bin: string;
-  cwd: string;
-  /** Codex's environment, secrets already removed. */
-  env: NodeJS.ProcessEnv;
-  sandbox: Sandbox;
-  model: string | null;
-  reasoningEffort: string | null;
-  /** The thread to resume, or null for a new one. */
-  threadId: string | null;
-  prompt: string;
+export interface ExecTurnOptions extends CodexTurnBase {
   /** Codex's `-o` file, created 0600 by the caller beforehand. */
   lastMessageFile: string;
   onStderr: (chunk: Buffer) => void;
