@@ -59,9 +59,12 @@ async function execTurn(world: World): Promise<Timing> {
   const start = performance.now();
   const watch = watchFirstRequest(world, start);
   const codex = startCodex({
-    bin: CODEX_BIN,
-    args: buildCodexArgs({ cwd: world.workspace, sandbox: 'workspace-write', model: null, reasoningEffort: null, lastMessageFile: path.join(world.root, 'last.txt'), resumeThreadId: null }),
-    cwd: world.workspace, env: buildCodexEnv(world.env), prompt: PROMPT, onStderr: (chunk) => appendFileSync(file, chunk),
+    command: {
+      bin: CODEX_BIN,
+      args: buildCodexArgs({ cwd: world.workspace, sandbox: 'workspace-write', model: null, reasoningEffort: null, lastMessageFile: path.join(world.root, 'last.txt'), resumeThreadId: null }),
+      cwd: world.workspace, env: buildCodexEnv(world.env),
+    },
+    prompt: PROMPT, onStderr: (chunk) => appendFileSync(file, chunk),
   });
   let progress = initialProgress();
   let completedMs = NaN;

@@ -1,10 +1,10 @@
-// `npm run build`: tsc compiles src/ to dist/ (the runner runs from there, unbundled), then esbuild
-// bundles the server entry into dist/server/ (main.js, chunks of our code, vendor/ for packages)
-// in place of tsc's copy. A handful of bundled files starts faster than ~400 small ESM files: fewer
-// file reads and module links, and the compile cache holds a few big files (issue 12). esbuild
+// `npm run build`: esbuild bundles the two entry points users run: the server into dist/server/
+// (main.js, chunks of our code, vendor/ for packages) and the runner into dist/runner/ (main.js and
+// chunks, packages from dist/server/vendor/). A handful of bundled files starts faster than ~400
+// small ESM files: fewer file reads and module links, and the compile cache holds a few big files
+// (issue 12); a runner starts once per turn, so its start-up is in every turn's wall time. esbuild
 // because it bundles TypeScript and ESM + CommonJS packages in well under a second with no config
-// file, and writes source maps.
-import { spawnSync } from 'node:child_process';
+// file, and writes source maps. It does not type-check: `npm run typecheck` (part of `npm test`) does.
 import { readFileSync, rmSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import path from 'node:path';
@@ -16,11 +16,6 @@ const DIST = path.join(ROOT, 'dist');
 
 // A clean dist/, so no chunk of an earlier bundle (their names carry a hash) ships by mistake.
 rmSync(DIST, { recursive: true, force: true });
-const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
-if (tsc.status !== 0) process.exit(tsc.status ?? 1);
-// Only the server entry reaches src/server/ and src/cli/, and it is bundled: tsc's copies would
-// ship unused, importing the MCP SDK, which is bundled and so not installed with the package.
-for (const dir of ['server', 'cli']) rmSync(path.join(DIST, dir), { recursive: true, force: true });
 
 /** The SDK imports Ajv at load time but only constructs it when no jsonSchemaValidator is given; we always give one. */
 const leaveOutAjv: Plugin = {
@@ -48,18 +43,18 @@ const INSTALLED = new Set(['undici', 'execa', 'proper-lockfile', 'write-file-ato
  * records each package import of our code and points it at its vendor entry.
  */
 const vendorEntries = new Map<string, string>();
-const importFromVendor: Plugin = {
+/** `vendorDir`: dist/server/vendor/ as seen from the bundle's outdir (each of its chunks sits there too). */
+const importFromVendor = (vendorDir: string): Plugin => ({
   name: 'import-from-vendor',
   setup(build) {
     build.onResolve({ filter: /^[^./]/ }, (args) => {
       if (isBuiltin(args.path) || INSTALLED.has(args.path)) return undefined;
       const name = args.path.replace(/^@/, '').replace(/\.js$/, '').replace(/[^\w.-]+/g, '-');
       vendorEntries.set(args.path, name);
-      // Every chunk of ours sits in dist/server/, so the same relative path holds in each.
-      return { path: `./vendor/${name}.js`, external: true };
+      return { path: `${vendorDir}/${name}.js`, external: true };
     });
   },
-};
+});
 
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
@@ -82,13 +77,26 @@ await build({
   ...common,
   entryPoints: { main: path.join(ROOT, 'src/server/main.ts') },
   outdir: path.join(DIST, 'server'),
-  // Beside tsc's output, so paths the code computes from import.meta.url (../runner/main.js) hold in both.
+  // Beside the runner's bundle: the server finds it as ../runner/main.js from its own import.meta.url.
   chunkNames: 'bundle-[hash]',
   // Stack traces name src/*.ts lines; main.ts turns source-map support on before loading the chunks.
   sourcemap: true,
   sourcesContent: false,
   define: { 'process.env.CODEX_DELEGATE_BUNDLED_VERSION': JSON.stringify(pkg.version) },
-  plugins: [importFromVendor],
+  plugins: [importFromVendor('./vendor')],
+});
+
+// The runner, the same way: its packages (lowdb, zod, json5) come from the server's vendor/, so
+// the package ships each once. Its main.ts starts Codex before run.ts (a chunk) loads.
+await build({
+  ...common,
+  entryPoints: { main: path.join(ROOT, 'src/runner/main.ts') },
+  outdir: path.join(DIST, 'runner'),
+  chunkNames: 'bundle-[hash]',
+  sourcemap: true,
+  sourcesContent: false,
+  define: { 'process.env.CODEX_DELEGATE_BUNDLED_VERSION': JSON.stringify(pkg.version) },
+  plugins: [importFromVendor('../server/vendor')],
 });
 
 await build({

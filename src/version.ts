@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
-// The server bundle (dist/server/, scripts/build.ts) has the version written in at build time;
-// everywhere else package.json sits two levels up from both src/version.ts and dist/version.js.
+// The bundles (dist/server/ and dist/runner/, scripts/build.ts) have the version written in at
+// build time; run from source, package.json sits one level up from src/.
 const bundled = process.env.CODEX_DELEGATE_BUNDLED_VERSION;
 
 export const VERSION: string =

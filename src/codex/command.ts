@@ -34,8 +34,8 @@ export function isSecretVariable(name: string): boolean {
   return /^OPENCLAW_.*(TOKEN|PASSWORD|SECRET)/i.test(name);
 }
 
-export function withoutSecrets(env: Readonly<NodeJS.ProcessEnv>): NodeJS.ProcessEnv {
-  const clean: NodeJS.ProcessEnv = {};
+export function withoutSecrets(env: Readonly<NodeJS.ProcessEnv>): Record<string, string> {
+  const clean: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     if (value !== undefined && !isSecretVariable(name)) clean[name] = value;
   }

@@ -1,5 +1,5 @@
 import type { Sandbox } from '../store/session.ts';
-import type { CodexExit } from './child-exit.ts';
+import type { CodexExit } from './codex-child.ts';
 import type { Progress } from './fold-events.ts';
 
 /**
@@ -45,7 +45,7 @@ export interface CodexTurnBase {
   bin: string;
   cwd: string;
   /** Codex's environment, secrets already removed. */
-  env: NodeJS.ProcessEnv;
+  env: Record<string, string>;
   sandbox: Sandbox;
   model: string | null;
   reasoningEffort: string | null;

@@ -1,9 +1,8 @@
 import type { Readable } from 'node:stream';
-import { execa } from 'execa';
-import { childExit, CODEX_CHILD_OPTIONS, type CodexExit } from './child-exit.ts';
+import { childExit, spawnCodex, type CodexChild, type CodexCommand, type CodexExit } from './codex-child.ts';
 import { BoundedLineSplitter, type StdoutLine } from './line-splitter.ts';
 
-export type { CodexExit } from './child-exit.ts';
+export type { CodexExit } from './codex-child.ts';
 
 export interface CodexProcess {
   pid: number | undefined;
@@ -15,10 +14,9 @@ export interface CodexProcess {
 }
 
 export interface StartCodexOptions {
-  bin: string;
-  args: string[];
-  cwd: string;
-  env: NodeJS.ProcessEnv;
+  command: CodexCommand;
+  /** This very command, started already and not yet written to (the runner's early start); else it is started here. */
+  child?: CodexChild;
   prompt: string;
   /** Receives stderr as it comes, so a full pipe never blocks Codex; the sink bounds what it keeps. */
   onStderr: (chunk: Buffer) => void;
@@ -34,21 +32,14 @@ export const MAX_LINE_BYTES = 8 * 1024 * 1024;
  * the commands it runs leave the group (see process/turn-processes.ts).
  */
 export function startCodex(options: StartCodexOptions): CodexProcess {
-  const child = execa(options.bin, options.args, {
-    ...CODEX_CHILD_OPTIONS,
-    cwd: options.cwd,
-    env: options.env,
-    input: options.prompt,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  });
+  const child = options.child ?? spawnCodex(options.command);
   const exited = childExit(child);
+  child.stdin.end(options.prompt);
   const stderrDone = drain(child.stderr, options.onStderr);
   return { pid: child.pid, lines: readLines(child.stdout), exited, stderrDone };
 }
 
-async function* readLines(stdout: Readable | null): AsyncGenerator<StdoutLine> {
-  if (!stdout) return;
+async function* readLines(stdout: Readable): AsyncGenerator<StdoutLine> {
   const splitter = new BoundedLineSplitter(MAX_LINE_BYTES);
   try {
     for await (const chunk of stdout) yield* splitter.push(chunk as Buffer);
@@ -58,8 +49,7 @@ async function* readLines(stdout: Readable | null): AsyncGenerator<StdoutLine> {
   yield* splitter.end();
 }
 
-function drain(stream: Readable | null, onData: (chunk: Buffer) => void): Promise<void> {
-  if (!stream) return Promise.resolve();
+function drain(stream: Readable, onData: (chunk: Buffer) => void): Promise<void> {
   stream.on('data', onData);
   return new Promise((resolve) => {
     stream.once('close', resolve);

@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { withoutSecrets } from '../codex/command.ts';
 import { UserError } from '../errors.ts';
 
@@ -61,6 +60,8 @@ function fullArgs(dir: string, args: readonly string[]): string[] {
 }
 
 async function execGit(dir: string, args: readonly string[], options: GitOptions, encoding: 'utf8' | 'buffer') {
+  // Loaded on first use: a runner whose turn needs no git (outside a repository) never pays for execa (≈ 15 MB, issue 12).
+  const { execa } = await import('execa');
   const result = await execa('git', fullArgs(dir, args), {
     env: gitEnv(options.env),
     extendEnv: false,

@@ -3,6 +3,8 @@ import { writePrivateFile } from '../store/private-file.ts';
 import type { EngineExit, EngineTurn } from '../codex/engine.ts';
 import { initialProgress, type Progress } from '../codex/fold-events.ts';
 import { locateCodex } from '../codex/locate.ts';
+import type { EarlyCodex } from './early-codex.ts';
+import { STOP_SIGNALS } from './early-signals.ts';
 import type { Config } from '../config.ts';
 import { errorMessage } from '../errors.ts';
 import type { Paths } from '../store/paths.ts';
@@ -21,8 +23,9 @@ import { decideOutcome } from './outcome.ts';
 import { reapGroup, signalGroup } from '../process/group.ts';
 import { processStartTime } from '../process/liveness.ts';
 import { ProgressWriter } from './progress-writer.ts';
-import { TURN_VARIABLE, TurnProcesses, turnMarker } from '../process/turn-processes.ts';
-import { beginTurnDiff, codexWorkingDirectory, finishTurnDiffRecord } from './turn-diff.ts';
+import { TurnProcesses, turnMarker } from '../process/turn-processes.ts';
+import { beginTurnDiff, finishTurnDiffRecord } from './turn-diff.ts';
+import { codexWorkingDirectory } from './turn-command.ts';
 import { startEngine } from './start-engine.ts';
 import { TurnInbox } from './turn-inbox.ts';
 import { ApprovalDesk } from './approval-desk.ts';
@@ -33,11 +36,11 @@ export interface RunnerDeps {
   paths: Paths;
   notifier: Notifier | null;
   log: (message: string) => void;
-  /** A stop signal the runner received before this turn installed its own handlers (see run.ts). */
+  /** A stop signal the runner received before this turn installed its own handlers (see early-signals.ts). */
   earlyStop?: () => string | null;
+  /** Codex started before the claim (see early-codex.ts): adopted if it is the turn's, killed otherwise. */
+  early?: EarlyCodex;
 }
-
-export const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
 /** What is kept of a turn's raw events and of Codex's stderr, whatever Codex prints: the start and the latest. */
 const EVENTS_CAP = { headBytes: 8 * 1024 * 1024, tailBytes: 2 * 1024 * 1024 };
@@ -57,6 +60,8 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
   const { registry, paths, log, notifier } = deps;
   const claimed = await claim(registry, sessionId, turnNo, notifier);
   if (!claimed) {
+    // Codex started early has no prompt and no turn: it goes at once, before anything else is done.
+    deps.early?.discard();
     log(`turn ${turnNo} of ${sessionId} is not waiting for a runner; nothing to do`);
     return undefined;
   }
@@ -139,8 +144,7 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
       turnNo,
       bin,
       prompt,
-      // The marker is passed down to every command Codex runs, so the turn can find them all at its end.
-      extraEnv: { [TURN_VARIABLE]: marker },
+      early: deps.early,
       lastMessageFile: file('last-message.txt'),
       onStderr: (chunk) => stderrLog.write(chunk),
       approvals: turn.approvals,
@@ -184,6 +188,8 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
     exit = { exitCode: null, signal: null, spawnError: errorMessage(error) };
   } finally {
     clearTimeout(timeout);
+    // Not adopted (the turn failed before Codex was needed): it must not outlive the turn.
+    deps.early?.discard();
     // Steers and answers already on their way record how they went before the turn's end is written.
     await inbox?.stop();
     desk?.stop();

@@ -4,48 +4,55 @@ import { makePaths } from '../store/paths.ts';
 import { Registry } from '../store/registry.ts';
 import { RUNNER_LOCK_WAIT_MS } from '../store/registry-lock.ts';
 import { sweepPendingSettings, takeTurnEnv } from '../store/turn-input.ts';
-import { runTurn, STOP_SIGNALS } from './run-turn.ts';
+import { runTurn } from './run-turn.ts';
+import { STOP_SIGNALS, takeEarlySignal, unclaimedSignal } from './early-signals.ts';
+import type { EarlyCodex } from './early-codex.ts';
+import { runnerEnvironment } from './turn-command.ts';
 import { deliverLeftovers, reconcileAndStart } from './housekeeping.ts';
 import { Notifier } from '../notify/notifier.ts';
 
 /**
- * The detached runner: `main <state dir> <session id> <turn>`.
+ * The detached runner: `main <state dir> <session id> <turn> [<input id>]` (main.ts is its entry).
  * Nothing secret is on this command line or in this process's environment (which
  * every process of the same user can read in /proc): the turn's configuration,
  * tokens included, comes from the file the accepting server wrote for it.
  */
 const log = (message: string) => process.stderr.write(`${new Date().toISOString()} [runner ${process.pid}] ${message}\n`);
 
-// From the first moment: a cancel that signals the runner right after its claim, before the turn
-// installs its own handlers, must end the turn as cancelled, not kill the runner (interrupted).
-let earlySignal: string | null = null;
-const noteEarlySignal = (received: NodeJS.Signals) => {
-  earlySignal ??= received;
-};
-for (const signal of STOP_SIGNALS) process.on(signal, noteEarlySignal);
-let handedOver = false;
-/** Handed to the turn once its own handlers are in place: from then on a signal is the turn's to act on. */
-const takeEarlySignal = (): string | null => {
-  for (const signal of STOP_SIGNALS) process.off(signal, noteEarlySignal);
-  handedOver = true;
-  return earlySignal;
-};
+interface RunnerArgs {
+  home: string;
+  sessionId: string;
+  turn: string;
+  /** Codex as main.ts started it, before the turn was claimed; the turn adopts it or it is killed. */
+  early: EarlyCodex | undefined;
+}
 
-async function main(): Promise<void> {
-  const [home, sessionId, turnArg] = process.argv.slice(2);
-  if (!home || !sessionId || !turnArg) throw new Error('usage: runner <state dir> <session id> <turn>');
+/** Runs the turn, then the housekeeping a finished turn owes (the queue, leftovers, archive); exits the process. */
+export async function runRunner(args: RunnerArgs): Promise<void> {
+  try {
+    await main(args);
+    process.exit(0);
+  } catch (error) {
+    args.early?.discard();
+    log(`runner failed: ${errorMessage(error)}`);
+    process.exit(1);
+  }
+}
+
+async function main({ home, sessionId, turn: turnArg, early }: RunnerArgs): Promise<void> {
+  if (!home || !sessionId || !/^[1-9]\d*$/.test(turnArg)) throw new Error('usage: runner <state dir> <session id> <turn> [<input id>]');
   const paths = makePaths(home);
   const registry = new Registry(paths, log, { lockWaitMs: RUNNER_LOCK_WAIT_MS });
   const turn = (await registry.getSession(sessionId))?.turns[Number(turnArg) - 1];
   const turnEnv = turn ? await takeTurnEnv(paths, sessionId, turn.turn, turn.inputId) : undefined;
   if (turn?.inputId && !turnEnv) log(`no settings file for turn ${turnArg} of ${sessionId}; using this runner's own environment`);
-  const config = loadConfig({ ...(turnEnv ?? process.env), CODEX_DELEGATE_HOME: home });
+  const config = loadConfig(runnerEnvironment(turnEnv ?? process.env, home));
   const notifier = Notifier.fromConfig(config);
-  const deps = { config, registry, paths, notifier, log, earlyStop: takeEarlySignal };
+  const deps = { config, registry, paths, notifier, log, earlyStop: takeEarlySignal, early };
   await runTurn(deps, sessionId, Number(turnArg));
+  early?.discard();
   // A stop signal that no turn took (its claim failed) is obeyed now, before anything else starts.
-  for (const signal of STOP_SIGNALS) process.off(signal, noteEarlySignal);
-  if (!handedOver && earlySignal !== null) process.exit(0);
+  if (unclaimedSignal() !== null) process.exit(0);
   // The turn is over: a stop signal now means leave (the outbox's claims make an interrupted send safe).
   for (const signal of STOP_SIGNALS) {
     process.removeAllListeners(signal);
@@ -62,11 +69,3 @@ async function main(): Promise<void> {
   await registry.archiveSettled().catch((error) => log(`archiving finished sessions: ${errorMessage(error)}`));
   await sweepPendingSettings(registry).catch((error) => log(`sweeping settings files: ${errorMessage(error)}`));
 }
-
-main().then(
-  () => process.exit(0),
-  (error) => {
-    log(`runner failed: ${errorMessage(error)}`);
-    process.exit(1);
-  },
-);

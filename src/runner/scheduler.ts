@@ -9,6 +9,8 @@ import { spawnRunner } from './start-runner.ts';
 export interface ReadyTurn {
   sessionId: string;
   turn: number;
+  /** Names the turn's settings file, which its runner reads first (see early-codex.ts). */
+  inputId: string | null;
 }
 
 /**
@@ -26,8 +28,8 @@ export async function startReadyTurns(config: Config, registry: Registry, paths:
   return ready;
 }
 
-export function spawnRunners(config: Config, paths: Paths, ready: ReadyTurn[]): void {
-  for (const { sessionId, turn } of ready) spawnRunner(config, paths, sessionId, turn);
+export function spawnRunners(config: Config, paths: Paths, list: ReadyTurn[]): void {
+  for (const ready of list) spawnRunner(config, paths, ready);
 }
 
 export function pickReady(data: RegistryData, maxConcurrent: number, now: string): ReadyTurn[] {
@@ -50,7 +52,7 @@ export function pickReady(data: RegistryData, maxConcurrent: number, now: string
     turn.startedAt = now;
     turn.activity = 'starting';
     running.push(session);
-    ready.push({ sessionId: session.id, turn: turn.turn });
+    ready.push({ sessionId: session.id, turn: turn.turn, inputId: turn.inputId });
   }
   return ready;
 }

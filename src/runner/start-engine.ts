@@ -1,9 +1,11 @@
-import { buildCodexEnv } from '../codex/command.ts';
-import type { ApprovalMode, CodexTurnBase, EngineTurn } from '../codex/engine.ts';
+import type { ApprovalMode, EngineTurn } from '../codex/engine.ts';
 import { startAppServerTurn } from '../codex/app-server/engine.ts';
 import { startExecTurn } from '../codex/exec/engine.ts';
+import type { CodexChild } from '../codex/codex-child.ts';
 import type { Config } from '../config.ts';
 import type { Session } from '../store/session.ts';
+import type { EarlyCodex } from './early-codex.ts';
+import { turnBase, turnCommand, type TurnCommandInput } from './turn-command.ts';
 
 export interface EngineStart {
   config: Config;
@@ -11,8 +13,8 @@ export interface EngineStart {
   turnNo: number;
   bin: string;
   prompt: string;
-  /** Variables every command of the turn must carry (the turn's marker). */
-  extraEnv: Record<string, string>;
+  /** Codex started before the claim: used when it runs exactly this turn's command. */
+  early: EarlyCodex | undefined;
   lastMessageFile: string;
   onStderr: (chunk: Buffer) => void;
   approvals: ApprovalMode;
@@ -23,19 +25,18 @@ export interface EngineStart {
 
 /** Starts the turn on the engine the config names; both give the runner the same EngineTurn. */
 export function startEngine(start: EngineStart): EngineTurn {
-  const { session } = start;
-  const base: CodexTurnBase = {
+  const input: TurnCommandInput = {
+    engine: start.config.engine,
     bin: start.bin,
-    cwd: session.cwd,
-    env: { ...buildCodexEnv(start.config.env), ...start.extraEnv },
-    sandbox: session.sandbox,
-    model: session.model,
-    reasoningEffort: session.reasoningEffort,
-    threadId: start.turnNo > 1 ? session.threadId : null,
-    prompt: start.prompt,
+    env: start.config.env,
+    session: start.session,
+    turnNo: start.turnNo,
+    lastMessageFile: start.lastMessageFile,
   };
+  const base = { ...turnBase(input), prompt: start.prompt };
+  const child = adoptEarly(start.early, input, start.log);
   if (start.config.engine === 'exec') {
-    return startExecTurn({ ...base, lastMessageFile: start.lastMessageFile, onStderr: start.onStderr });
+    return startExecTurn({ ...base, lastMessageFile: start.lastMessageFile, onStderr: start.onStderr, ...child });
   }
   return startAppServerTurn({
     ...base,
@@ -45,5 +46,14 @@ export function startEngine(start: EngineStart): EngineTurn {
     onStderr: start.onStderr,
     log: start.log,
     exitGraceMs: Math.min(start.config.killGraceMs, 5000),
+    ...child,
   });
+}
+
+function adoptEarly(early: EarlyCodex | undefined, input: TurnCommandInput, log: (message: string) => void): { child?: CodexChild } {
+  if (!early) return {};
+  const adopted = early.adopt(turnCommand(input));
+  if ('child' in adopted) return { child: adopted.child };
+  log(`Codex started early (pid ${early.pid}) was not used and was stopped: ${adopted.refused}`);
+  return {};
 }

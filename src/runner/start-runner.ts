@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { withoutSecrets } from '../codex/command.ts';
 import type { Config } from '../config.ts';
 import type { Paths } from '../store/paths.ts';
+import type { ReadyTurn } from './scheduler.ts';
 
 // The runner entry: main.ts when run from source, main.js once built. Spelled from the parent
 // directory because this module also runs inside the server bundle (dist/server/), where
@@ -16,10 +17,11 @@ const RUNNER_MAIN = fileURLToPath(new URL(`../runner/main${path.extname(fileURLT
  * (so it outlives the server and a kill of the server's group), output to a
  * private per-turn log, and only ids and paths on its command line.
  */
-export function spawnRunner(config: Config, paths: Paths, sessionId: string, turn: number): number | undefined {
+export function spawnRunner(config: Config, paths: Paths, { sessionId, turn, inputId }: ReadyTurn): number | undefined {
   const log = openSync(paths.turnFile(sessionId, turn, 'runner.log'), 'a', 0o600);
   try {
-    const child = spawn(process.execPath, [RUNNER_MAIN, paths.home, sessionId, String(turn)], {
+    // reconcile.ts recognises a runner that has not claimed its turn yet by how this command line ends.
+    const child = spawn(process.execPath, [RUNNER_MAIN, paths.home, sessionId, String(turn), ...(inputId ? [inputId] : [])], {
       detached: true,
       stdio: ['ignore', log, log],
       // Secrets stay out: a process's initial environment is readable in /proc by every process of the

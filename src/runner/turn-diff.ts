@@ -18,11 +18,6 @@ interface TurnDiffDeps {
   log: (message: string) => void;
 }
 
-/** Where Codex works: the session's own worktree for an isolated session, else its cwd. */
-export function codexWorkingDirectory(session: Session): string {
-  return session.worktree?.runCwd ?? session.cwd;
-}
-
 /** Before Codex starts: the state of the repository holding `cwd` (persisted with the turn), or null outside git. */
 export async function beginTurnDiff(deps: TurnDiffDeps, sessionId: string, turnNo: number, cwd: string): Promise<TurnStart | null> {
   try {

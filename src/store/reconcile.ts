@@ -97,5 +97,6 @@ function runnerIsGone(home: string, sessionId: string, turn: Turn, now: number):
   const since = Date.parse(turn.startedAt ?? turn.createdAt);
   if (now - since <= RUNNER_START_GRACE_MS) return false;
   // Spawned but not recorded yet: it may be waiting for the registry lock (runners wait up to 2 minutes).
-  return !processWithArgsExists([home, sessionId, String(turn.turn)]);
+  // Its command line ends as spawnRunner wrote it (runner/start-runner.ts).
+  return !processWithArgsExists([home, sessionId, String(turn.turn), ...(turn.inputId ? [turn.inputId] : [])]);
 }

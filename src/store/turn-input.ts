@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import type { CodexCommand } from '../codex/codex-child.ts';
 import type { Paths } from './paths.ts';
 import { writePrivateFile } from './private-file.ts';
 import type { Registry } from './registry.ts';
@@ -14,6 +15,10 @@ import type { Registry } from './registry.ts';
  * that accepted it. The environment holds secrets, so it never goes into the
  * registry or a process's initial environment: a 0600 file in the 0700 session
  * folder, read once and deleted by the runner.
+ *
+ * The same file carries the Codex command the turn will run (no secrets in it),
+ * computed by the accepting server, so the runner can start Codex before it has
+ * loaded (runner/early-codex.ts); the runner checks it against its own.
  */
 
 export function newInputId(): string {
@@ -25,6 +30,7 @@ export async function writeTurnInput(
   target: { sessionId: string; turn: number; inputId: string },
   prompt: string,
   env: Readonly<NodeJS.ProcessEnv>,
+  codex: CodexCommand,
 ): Promise<void> {
   const { sessionId, turn, inputId } = target;
   // Not recursive: the state directory exists (Registry.init), and a plain mkdir reports the real cause
@@ -35,7 +41,7 @@ export async function writeTurnInput(
     });
   }
   await writePrivateFile(paths.turnInput(sessionId, turn, inputId, 'prompt.txt'), prompt);
-  await writePrivateFile(paths.turnInput(sessionId, turn, inputId, 'env.json'), JSON.stringify({ env }));
+  await writePrivateFile(paths.turnInput(sessionId, turn, inputId, 'env.json'), JSON.stringify({ env, codex }));
 }
 
 /** Removes what one call wrote, and only that: its own inputId names it. */

@@ -18,10 +18,7 @@ async function startPeer(maxLineBytes?: number): Promise<{ client: RpcClient; lo
   await writeFile(stderrFile, '', { mode: 0o600 });
   const logs: string[] = [];
   const client = startRpcProcess({
-    bin: process.execPath,
-    args: [PEER],
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    command: { bin: process.execPath, args: [PEER], cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } },
     stderrFile,
     log: (message) => logs.push(message),
     ...(maxLineBytes ? { maxLineBytes } : {}),

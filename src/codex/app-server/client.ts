@@ -1,5 +1,5 @@
-import { execa } from 'execa';
-import { childExit, CODEX_CHILD_OPTIONS } from '../child-exit.ts';
+import { createWriteStream } from 'node:fs';
+import { childExit, spawnCodex, type CodexChild, type CodexCommand } from '../codex-child.ts';
 import type { EngineExit } from '../engine.ts';
 import { AsyncQueue } from './async-queue.ts';
 import { boundedLines, type DroppedLine } from './bounded-lines.ts';
@@ -10,10 +10,9 @@ export const MAX_LINE_BYTES = 8 * 1024 * 1024;
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 export interface StartRpcOptions {
-  bin: string;
-  args: string[];
-  cwd: string;
-  env: NodeJS.ProcessEnv;
+  command: CodexCommand;
+  /** This very command, started already and not yet written to (the runner's early start); else it is started here. */
+  child?: CodexChild;
   /** A file (already created 0600) that stderr is drained into continuously, so a full pipe never blocks the server. */
   stderrFile?: string;
   /** Or a sink that receives stderr as it comes (the runner's capped log); it bounds what it keeps. */
@@ -68,16 +67,11 @@ interface Pending {
  * stays in the caller's process group, so a signal to the group reaches it.
  */
 export function startRpcProcess(options: StartRpcOptions): RpcClient {
-  const child = execa(options.bin, options.args, {
-    ...CODEX_CHILD_OPTIONS,
-    cwd: options.cwd,
-    env: options.env,
-    stdin: 'pipe',
-    stdout: 'pipe',
-    stderr: options.onStderr ? 'pipe' : options.stderrFile ? { file: options.stderrFile, append: true } : 'ignore',
-  });
+  const child = options.child ?? spawnCodex(options.command);
   const exited = childExit(child);
-  if (options.onStderr) child.stderr?.on('data', options.onStderr);
+  if (options.onStderr) child.stderr.on('data', options.onStderr);
+  else if (options.stderrFile) child.stderr.pipe(createWriteStream(options.stderrFile, { flags: 'a' }).on('error', (error) => options.log(`app-server stderr: ${error.message}`)));
+  else child.stderr.resume();
   // Writing to a server that already exited must not crash the runner; the exit says what happened.
   child.stdin.on('error', (error) => options.log(`app-server stdin: ${error.message}`));
 

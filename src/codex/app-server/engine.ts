@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { VERSION } from '../../version.ts';
+import type { CodexChild, CodexCommand } from '../codex-child.ts';
 import { withoutSecrets } from '../command.ts';
 import type { ApprovalDecision, ApprovalMode, CodexTurnBase, EngineEvent, EngineTurn } from '../engine.ts';
 import { AsyncQueue } from './async-queue.ts';
@@ -21,6 +22,13 @@ export interface AppServerTurnOptions extends CodexTurnBase {
   log?: (message: string) => void;
   /** How long to wait for the server to go after its stdin closed, before SIGTERM and then SIGKILL. */
   exitGraceMs?: number;
+  /** `appServerCommand(options)`, started already and not yet written to; else it is started here. */
+  child?: CodexChild;
+}
+
+/** The `codex app-server` process of a turn: the same for every turn, it learns the turn over JSON-RPC. */
+export function appServerCommand(options: Pick<CodexTurnBase, 'bin' | 'cwd' | 'env'>): CodexCommand {
+  return { bin: options.bin, args: ['app-server'], cwd: options.cwd, env: withoutSecrets(options.env) };
 }
 
 const APPROVAL_SETTINGS: Record<ApprovalMode, { approvalPolicy: string; approvalsReviewer: string }> = {
@@ -41,10 +49,8 @@ const turnAnswer = z.looseObject({ turn: z.looseObject({ id: z.string() }) });
 export function startAppServerTurn(options: AppServerTurnOptions): EngineTurn {
   const log = options.log ?? (() => {});
   const client = startRpcProcess({
-    bin: options.bin,
-    args: ['app-server'],
-    cwd: options.cwd,
-    env: withoutSecrets(options.env),
+    command: appServerCommand(options),
+    ...(options.child ? { child: options.child } : {}),
     ...(options.stderrFile ? { stderrFile: options.stderrFile } : {}),
     ...(options.onStderr ? { onStderr: options.onStderr } : {}),
     log,

@@ -1,3 +1,4 @@
+import type { CodexChild, CodexCommand } from '../codex-child.ts';
 import { buildCodexArgs } from '../command.ts';
 import type { CodexTurnBase, EngineEvent, EngineTurn } from '../engine.ts';
 import { parseEventLine } from '../events.ts';
@@ -8,6 +9,25 @@ export interface ExecTurnOptions extends CodexTurnBase {
   /** Codex's `-o` file, created 0600 by the caller beforehand. */
   lastMessageFile: string;
   onStderr: (chunk: Buffer) => void;
+  /** `execCommand(options)`, started already and not yet written to; else it is started here. */
+  child?: CodexChild;
+}
+
+/** The `codex exec` process of a turn; the prompt goes to its stdin. */
+export function execCommand(options: Omit<ExecTurnOptions, 'prompt' | 'onStderr' | 'child'>): CodexCommand {
+  return {
+    bin: options.bin,
+    args: buildCodexArgs({
+      cwd: options.cwd,
+      sandbox: options.sandbox,
+      model: options.model,
+      reasoningEffort: options.reasoningEffort,
+      lastMessageFile: options.lastMessageFile,
+      resumeThreadId: options.threadId,
+    }),
+    cwd: options.cwd,
+    env: options.env,
+  };
 }
 
 /** Names the setting, so a person knows how to get the feature. */
@@ -22,17 +42,8 @@ export const EXEC_CANNOT = (what: string) =>
  */
 export function startExecTurn(options: ExecTurnOptions): EngineTurn {
   const codex = startCodex({
-    bin: options.bin,
-    args: buildCodexArgs({
-      cwd: options.cwd,
-      sandbox: options.sandbox,
-      model: options.model,
-      reasoningEffort: options.reasoningEffort,
-      lastMessageFile: options.lastMessageFile,
-      resumeThreadId: options.threadId,
-    }),
-    cwd: options.cwd,
-    env: options.env,
+    command: execCommand(options),
+    ...(options.child ? { child: options.child } : {}),
     prompt: options.prompt,
     onStderr: options.onStderr,
   });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { locateCodex } from '../../codex/locate.ts';
 import { createWorktree, removeWorktree } from '../../git/worktree.ts';
 import { pickReady, spawnRunners, type ReadyTurn } from '../../runner/scheduler.ts';
+import { runnerEnvironment, turnCommand } from '../../runner/turn-command.ts';
 import type { RegistryData } from '../../store/registry.ts';
 import { newSessionId, newTurn, REASONING_EFFORTS, routeSchema, SANDBOXES, type Session, type SessionWorktree, type Turn } from '../../store/session.ts';
 import { explainStorageError } from '../../store/storage-error.ts';
@@ -96,7 +97,7 @@ export const launchTool = defineTool({
     const sandbox = args.sandbox ?? 'workspace-write';
     await refuseAccidentalWideDirectory({ cwd, realCwd }, cwdFrom, sandbox);
     assertSandboxAllowed(sandbox, config);
-    await locateCodex(config.codexBin, config.env);
+    const bin = await locateCodex(config.codexBin, config.env);
     const interaction = await settleInteraction(args, config, null);
     await registry.init();
     if (args.base !== undefined && args.isolation !== 'worktree') {
@@ -148,7 +149,7 @@ export const launchTool = defineTool({
     };
     let started;
     try {
-      started = await enqueueTurn(deps, session, session.turns[0]!, args.prompt, record);
+      started = await enqueueTurn(deps, session, session.turns[0]!, args.prompt, record, bin);
     } catch (error) {
       // The session was never recorded, so nothing else would ever remove its worktree.
       if (session.worktree) await removeWorktree(session.worktree, 'discard').catch(() => {});
@@ -185,13 +186,23 @@ export async function enqueueTurn(
   turn: Turn,
   prompt: string,
   record: (data: RegistryData) => void | Promise<void>,
+  bin?: string,
 ) {
   const { config, registry, paths } = deps;
   const target = { sessionId: session.id, turn: turn.turn, inputId: newInputId() };
   turn.inputId = target.inputId;
+  // The command the turn's runner will start Codex with, computed as the runner will (turn-command.ts).
+  const codex = turnCommand({
+    engine: config.engine,
+    bin: bin ?? (await locateCodex(config.codexBin, config.env)),
+    env: runnerEnvironment(config.env, paths.home),
+    session,
+    turnNo: turn.turn,
+    lastMessageFile: paths.turnFile(session.id, turn.turn, 'last-message.txt'),
+  });
   let started: ReadyTurn[];
   try {
-    await writeTurnInput(paths, target, prompt, config.env);
+    await writeTurnInput(paths, target, prompt, config.env, codex);
     // Record and schedule in one locked write: the answer says what the scheduler decided for this
     // very turn, and a burst of launches costs one lock cycle each, not two.
     started = await registry.update(async (data) => {
