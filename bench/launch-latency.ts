@@ -1,96 +1,120 @@
-// Measure 1 — launch latency: codex_launch call → answer, for a slow task, and
-// the same for a three times longer task interleaved with it (the answer must
-// not depend on the task's length). Every launch really starts a runner and
-// Codex; all are cancelled at the end.
-import { log, mmm, readRegistry, round, summarize, until, withWorld, type MeasureResult } from './lib.ts';
-import { startProduct } from './product.ts';
+// Measure 1 — launch latency (issue 12): codex_launch request → answer over stdio while the runners
+// of the launches start, in three patterns: spaced launches (one every 300 ms, a quarter of them
+// three times longer tasks, whose answer must not take longer), bursts of 10 sent at once on one
+// connection, and bursts of 10 sent at once over two connections (two servers, one state
+// directory, 5 each). Every launch really starts a runner and Codex (MAX_CONCURRENT=64 and
+// allowConcurrentWrites, so none waits in the queue); each phase's sessions are cancelled before
+// the next phase.
+import { log, mmm, readRegistry, round, sleep, summarize, until, withWorld, type MeasureResult, type Summary } from './lib.ts';
+import { startProduct, type Product } from './product.ts';
 
-const SHORT = 30; // '@sleep 20000'
-const LONG = 10; // '@sleep 60000'
-const BURST = 10; // back-to-back launches, diagnostic
-const TARGET_P50 = 50;
+const SPACED = 20;
+const SPACING_MS = 300;
+const BURST = 10;
+const ROUNDS = 3;
+const TARGET_P50 = 25;
+const TARGET_P95 = 60;
 
 export async function measureLaunchLatency(): Promise<MeasureResult> {
   const started = performance.now();
-  // Every launch takes the full path (record + scheduler + runner spawn): none waits in the queue.
   return withWorld({ CODEX_DELEGATE_MAX_CONCURRENT: '64' }, async (world) => {
-    const server = await startProduct(world.env, world.workspace);
+    const one = await startProduct(world.env, world.workspace);
+    const two = await startProduct(world.env, world.workspace);
+    const launch = (server: Product, prompt: string) =>
+      // allowConcurrentWrites: many turns in one workspace would otherwise be serialised by the write-conflict rule.
+      server.tool('codex_launch', { prompt, label: 'bench launch', allowConcurrentWrites: true });
+    /** Until the turn's runner has Codex going and recorded its thread. */
+    const settled = (sessionId: string) =>
+      until(async () => ((await readRegistry(world.stateDir)).sessions[sessionId]?.threadId ? true : undefined), 30_000, `${sessionId} to start`);
+    const cancelAll = async (ids: string[]) => {
+      for (let i = 0; i < ids.length; i += 8) {
+        await Promise.all(ids.slice(i, i + 8).map((sessionId) => one.tool('codex_cancel', { sessionId, reason: 'bench done' })));
+      }
+      await sleep(1000); // their runners finish and leave
+    };
     try {
-      const launch = (prompt: string) =>
-        // allowConcurrentWrites: many turns in one workspace would otherwise be serialised by the write-conflict rule.
-        server.tool('codex_launch', { prompt, label: 'bench launch', allowConcurrentWrites: true });
-      /** Until the turn's runner has Codex going and recorded its thread: the machine is quiet again. */
-      const settled = (sessionId: string) =>
-        until(async () => ((await readRegistry(world.stateDir)).sessions[sessionId]?.threadId ? true : undefined), 20_000, `${sessionId} to start`);
-      const first = await launch('@sleep 20000'); // the first call of a fresh server (lazy init), reported apart
-      const ids = [first.out.sessionId as string];
-      await settled(first.out.sessionId);
+      // The first call of each fresh server (lazy init) is not counted.
+      const firsts = [await launch(one, '@sleep 20000'), await launch(two, '@sleep 20000')];
+      await Promise.all(firsts.map((f) => settled(f.out.sessionId)));
+      await cancelAll(firsts.map((f) => f.out.sessionId));
 
-      // Phase 1 (the measure): one launch at a time, the previous turn already running.
+      // Spaced: one launch every 300 ms whatever the previous runner is doing.
       const short: number[] = [];
       const long: number[] = [];
-      const statuses = new Map<string, number>();
-      // Interleaved (3 short, 1 long, …) so both kinds see the same load and registry size.
-      for (let i = 0; i < SHORT + LONG; i++) {
+      const spacedIds: string[] = [];
+      const pending: Promise<void>[] = [];
+      for (let i = 0; i < SPACED; i++) {
         const isLong = i % 4 === 3;
-        const r = await launch(isLong ? '@sleep 60000' : '@sleep 20000');
-        (isLong ? long : short).push(r.ms);
-        ids.push(r.out.sessionId);
-        statuses.set(r.out.status, (statuses.get(r.out.status) ?? 0) + 1);
-        await settled(r.out.sessionId);
-      }
-
-      // Phase 2 (diagnostic): a burst of launches back to back while their runners and Codexes start.
-      const burst: number[] = [];
-      for (let i = 0; i < BURST; i++) {
-        const r = await launch('@sleep 20000');
-        burst.push(r.ms);
-        ids.push(r.out.sessionId);
-      }
-      await Promise.all(ids.slice(-BURST).map(settled));
-
-      const cancels: number[] = [];
-      const cancelled = new Map<string, number>();
-      for (let i = 0; i < ids.length; i += 8) {
-        await Promise.all(
-          ids.slice(i, i + 8).map(async (sessionId) => {
-            const r = await server.tool('codex_cancel', { sessionId, reason: 'bench done' });
-            cancels.push(r.ms);
-            cancelled.set(r.out.status, (cancelled.get(r.out.status) ?? 0) + 1);
+        pending.push(
+          launch(one, isLong ? '@sleep 60000' : '@sleep 20000').then((r) => {
+            (isLong ? long : short).push(r.ms);
+            spacedIds.push(r.out.sessionId);
           }),
         );
+        await sleep(SPACING_MS);
       }
+      await Promise.all(pending);
+      await Promise.all(spacedIds.map(settled));
+      await cancelAll(spacedIds);
+
+      // Bursts: 10 sent at once, on one connection, then split over two; settled between rounds.
+      const burst = async (servers: Product[]) => {
+        const times: number[] = [];
+        const ids: string[] = [];
+        for (let round = 0; round < ROUNDS; round++) {
+          const answers = await Promise.all(Array.from({ length: BURST }, (_, i) => launch(servers[i % servers.length]!, '@sleep 20000')));
+          for (const a of answers) {
+            times.push(a.ms);
+            ids.push(a.out.sessionId);
+          }
+          await Promise.all(answers.map((a) => settled(a.out.sessionId)));
+        }
+        await cancelAll(ids);
+        return times;
+      };
+      const burstOne = await burst([one]);
+      const burstTwo = await burst([one, two]);
+
+      const spaced = summarize([...short, ...long]);
       const s = summarize(short);
       const l = summarize(long);
-      const b = summarize(burst);
-      const medianRatio = l.p50 / s.p50;
-      log(`launch: @sleep 20000 ${mmm(s)} p95 ${s.p95.toFixed(1)}; @sleep 60000 ${mmm(l)}; burst ${mmm(b)}; cancel ${mmm(summarize(cancels))}`);
+      const b1 = summarize(burstOne);
+      const b2 = summarize(burstTwo);
+      const all = summarize([...short, ...long, ...burstOne, ...burstTwo]);
+      const groups: [string, Summary][] = [
+        ['spaced', spaced],
+        ['burst of 10, one connection', b1],
+        ['burst of 10, two connections', b2],
+      ];
+      const met = groups.every(([, g]) => g.p50 <= TARGET_P50 && g.p95 <= TARGET_P95);
+      const cell = (g: Summary) => `p50 **${g.p50.toFixed(1)} ms**, p95 ${g.p95.toFixed(1)} ms (${mmm(g)})`;
+      log(`launch: ${groups.map(([name, g]) => `${name} p50 ${g.p50.toFixed(1)} p95 ${g.p95.toFixed(1)}`).join('; ')}`);
       return {
         id: 'launch-latency',
         name: '1. Launch latency',
-        how: `\`codex_launch\` request → answer over stdio; ${SHORT}× \`@sleep 20000\` interleaved with ${LONG}× \`@sleep 60000\` (3:1), each once the previous turn's Codex is running (MAX_CONCURRENT=64 and allowConcurrentWrites, so none is queued); then ${BURST} launches back to back (diagnostic); all cancelled afterwards`,
-        result: `@sleep 20000: p50 **${s.p50.toFixed(1)} ms**, p95 ${s.p95.toFixed(1)} ms (${mmm(s)}); @sleep 60000: ${mmm(l)}; median ratio long/short **${medianRatio.toFixed(2)}**; burst of ${BURST}: p50 ${b.p50.toFixed(1)}, p95 ${b.p95.toFixed(1)} ms`,
-        target: `p50 ≤ ${TARGET_P50} ms; long/short ≈ 1`,
-        met: s.p50 <= TARGET_P50,
+        how: `\`codex_launch\` request → answer over stdio while runners start: ${SPACED} launches ${SPACING_MS} ms apart (every 4th \`@sleep 60000\`, the rest \`@sleep 20000\`); ${ROUNDS} bursts of ${BURST} sent at once on one connection; ${ROUNDS} bursts of ${BURST} sent at once over two connections (two servers, one state directory); MAX_CONCURRENT=64 and allowConcurrentWrites, so every launch starts a runner and Codex`,
+        result: groups.map(([name, g]) => `${name}: ${cell(g)}`).join('; '),
+        target: `p50 ≤ ${TARGET_P50} ms and p95 ≤ ${TARGET_P95} ms in each pattern`,
+        met,
         figures: {
-          short: s,
-          long: l,
-          longOverShortMedianRatio: round(medianRatio, 3),
-          burst: b,
-          firstLaunchMs: round(first.ms),
-          answeredStatuses: Object.fromEntries(statuses),
-          cancelMs: summarize(cancels),
-          cancelledStatuses: Object.fromEntries(cancelled),
+          spaced,
+          spacedShort: s,
+          spacedLong: l,
+          longOverShortMedianRatio: round(l.p50 / s.p50, 3),
+          burstOneConnection: b1,
+          burstTwoConnections: b2,
+          all,
+          firstLaunchMs: firsts.map((f) => round(f.ms)),
         },
         notes: [
-          `first launch of a fresh server: ${first.ms.toFixed(1)} ms (not counted)`,
-          `burst of ${BURST} back-to-back launches while their runners start: ${mmm(b)}, p95 ${b.p95.toFixed(1)} ms`,
-          `answered: ${[...statuses].map(([k, v]) => `${v} ${k}`).join(', ')}; cancel round trip ${mmm(summarize(cancels))} → ${[...cancelled].map(([k, v]) => `${v} ${k}`).join(', ')}`,
+          `first launch of each fresh server: ${firsts.map((f) => f.ms.toFixed(1)).join(' and ')} ms (not counted)`,
+          `spaced, by task length: @sleep 20000 ${mmm(s)}, @sleep 60000 ${mmm(l)} (median ratio ${(l.p50 / s.p50).toFixed(2)}: the answer does not wait for the task)`,
         ],
         durationMs: performance.now() - started,
       };
     } finally {
-      await server.close();
+      await one.close();
+      await two.close();
     }
   });
 }

@@ -22,7 +22,9 @@ import { startProduct, type Product } from './product.ts';
 const PAIRS = 10;
 const POLL_MS = 20;
 const PROMPT = '@reply ok';
-const TARGET_RATIO = 1.05;
+/** Issue 12: added wall time over bare `codex exec --json`, median; the stretch goal is 150 ms. */
+const TARGET_ADDED_MS = 200;
+const STRETCH_ADDED_MS = 150;
 
 interface ProductRun {
   ms: number;
@@ -116,8 +118,8 @@ export async function measureOverhead(): Promise<MeasureResult> {
         name: '3. Overhead over bare Codex',
         how: `\`codex_launch\` → \`succeeded\` seen by \`codex_status\` polled every ${POLL_MS} ms, vs bare \`codex exec --json --skip-git-repo-check -\` (spawn → exit), prompt \`${PROMPT}\`, same mock and CODEX_HOME, alternating, ${PAIRS} each after 1 warm-up each`,
         result: `ratio of medians **${ratio.toFixed(2)}** (paired ${mmm(paired, '', 2)}); added **${added.p50.toFixed(0)} ms** median (${mmm(added, 'ms', 0)}); product ${mmm(p, 'ms', 0)}, bare ${mmm(b, 'ms', 0)}`,
-        target: `ratio ≤ ${TARGET_RATIO}`,
-        met: ratio <= TARGET_RATIO,
+        target: `added ≤ ${TARGET_ADDED_MS} ms median (stretch ≤ ${STRETCH_ADDED_MS} ms)`,
+        met: added.p50 <= TARGET_ADDED_MS,
         figures: {
           ratioOfMedians: round(ratio, 3),
           pairedRatio: paired,

@@ -10,6 +10,7 @@ import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { BUNDLED_PACKAGES } from './runtime-deps.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = path.join(ROOT, 'dist');
@@ -27,16 +28,18 @@ const leaveOutAjv: Plugin = {
   },
 };
 
-/**
- * Installed packages the server keeps importing at run time rather than bundling: loaded lazily
- * (a launch, a notification, doctor) and installed for the runner anyway. esbuild would turn a
- * lazily imported CommonJS module into a chunk with a default export only (undici's named exports
- * would be missing), so Node loads these itself, as before.
- */
-const INSTALLED = new Set(['undici', 'execa', 'proper-lockfile', 'write-file-atomic']);
+const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
 
 /**
- * Every other package the server imports is bundled into dist/server/vendor/, without source maps:
+ * The packages left to Node to load from node_modules at run time: package.json `dependencies`
+ * (undici alone, loaded only to notify OpenClaw). esbuild would turn a lazily imported CommonJS
+ * module into a chunk with a default export only, and undici's named exports would be missing.
+ * Everything else is bundled, so an install of the package fetches one package (issue 12).
+ */
+const INSTALLED = new Set(Object.keys(pkg.dependencies));
+
+/**
+ * Every other package our code imports is bundled into dist/server/vendor/, without source maps:
  * with source-map support on, Node indexes every line of each mapped file as it loads, and the
  * dependencies are most of the code (≈ 20 ms and 9 MB at start-up when mapped). Our own code,
  * where a stack trace must name src/ lines, is bundled into dist/server/ with maps. This plugin
@@ -49,14 +52,14 @@ const importFromVendor = (vendorDir: string): Plugin => ({
   setup(build) {
     build.onResolve({ filter: /^[^./]/ }, (args) => {
       if (isBuiltin(args.path) || INSTALLED.has(args.path)) return undefined;
+      const packageName = args.path.split('/').slice(0, args.path.startsWith('@') ? 2 : 1).join('/');
+      if (!BUNDLED_PACKAGES.includes(packageName)) throw new Error(`${args.importer} imports ${packageName}: add it to package.json dependencies (installed) or to BUNDLED_PACKAGES in scripts/runtime-deps.ts (bundled).`);
       const name = args.path.replace(/^@/, '').replace(/\.js$/, '').replace(/[^\w.-]+/g, '-');
       vendorEntries.set(args.path, name);
       return { path: `${vendorDir}/${name}.js`, external: true };
     });
   },
 });
-
-const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
 const common = {
   bundle: true,
@@ -105,4 +108,8 @@ await build({
   outdir: path.join(DIST, 'server', 'vendor'),
   chunkNames: 'shared-[hash]',
   plugins: [leaveOutAjv],
+  // CommonJS packages may use __filename too (write-file-atomic names its temporary files with it).
+  banner: {
+    js: `${common.banner.js} import { fileURLToPath as __bundleFileURLToPath } from 'node:url'; const __filename = __bundleFileURLToPath(import.meta.url);`,
+  },
 });

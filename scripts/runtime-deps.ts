@@ -1,6 +1,7 @@
 // The packages the shipped server loads at run time: package.json `dependencies` and theirs,
 // resolved from node_modules the way Node resolves them. Used to build the MCP Bundle's file
-// list (.mcpbignore) and to check the declared Node.js range against their `engines`.
+// list (.mcpbignore) and, with the bundled ones, to check the declared Node.js range against
+// their `engines`.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -21,10 +22,19 @@ function resolvePackage(root: string, name: string, from: string): string | unde
   }
 }
 
-export function runtimePackages(root: string): RuntimePackage[] {
+/**
+ * The packages scripts/build.ts bundles into dist/ (devDependencies, so an install of the package
+ * does not fetch them): every package our code imports that is not in `dependencies`. The build
+ * refuses to bundle one missing here. Their code runs, so their `engines` bind us all the same.
+ */
+export const BUNDLED_PACKAGES = ['@modelcontextprotocol/sdk', 'zod', 'lowdb', 'json5', 'execa', 'proper-lockfile', 'write-file-atomic'];
+
+/** `withBundled`: the bundled packages and what they need too (installed as devDependencies in a checkout). */
+export function runtimePackages(root: string, { withBundled = false } = {}): RuntimePackage[] {
   const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
   const found = new Map<string, RuntimePackage>();
-  const queue = Object.keys(manifest.dependencies ?? {}).map((name) => ({ name, from: root, optional: false }));
+  const names = [...Object.keys(manifest.dependencies ?? {}), ...(withBundled ? BUNDLED_PACKAGES : [])];
+  const queue = names.map((name) => ({ name, from: root, optional: false }));
   while (queue.length > 0) {
     const { name, from, optional } = queue.shift()!;
     const dir = resolvePackage(root, name, from);

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
 import { git, GitCommandError } from './git-command.ts';
@@ -22,6 +22,8 @@ export interface Repository {
  */
 export async function findRepository(cwd: string): Promise<Repository | null> {
   await requireDirectory(cwd);
+  // Most runs outside a repository are answered without starting git (or loading execa into the runner).
+  if (!(await mayBeInWorkTree(cwd))) return null;
   let lines: string[];
   try {
     const { stdout } = await git(cwd, ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir', '--show-prefix']);
@@ -37,6 +39,21 @@ export async function findRepository(cwd: string): Promise<Repository | null> {
   // a snapshot leaves ignored files out, so its diff would always be empty, and a worktree would lack it.
   if (prefix && (await git(cwd, ['check-ignore', '-q', '.'], { okExitCodes: [0, 1, 128] })).exitCode === 0) return null;
   return { root, commonDir, subdir: (prefix ?? '').replace(/\/$/, ''), head: await resolveCommit(root, 'HEAD') };
+}
+
+/**
+ * False only when no directory from `cwd` up to / has a `.git` entry (directory or file): then git
+ * finds no work tree either, since git-command.ts drops GIT_DIR and the other GIT_* variables that
+ * could point it elsewhere. Anything else is left to git.
+ */
+async function mayBeInWorkTree(cwd: string): Promise<boolean> {
+  let dir = await realpath(cwd).catch(() => path.resolve(cwd));
+  for (;;) {
+    if (await stat(path.join(dir, '.git')).then(() => true, (error: NodeJS.ErrnoException) => error.code !== 'ENOENT' && error.code !== 'ENOTDIR')) return true;
+    const parent = path.dirname(dir);
+    if (parent === dir) return false;
+    dir = parent;
+  }
 }
 
 /** The same, for isolation: a directory outside any work tree is an error the user can fix. */

@@ -42,7 +42,7 @@ test('package.json engines is the supported range, and every runtime dependency 
   // The lowest version of each alternative (22.22.2, 24.15.0, 26.0.0) must satisfy every
   // dependency's own engines.node, transitively.
   const floors = SUPPORTED_NODE.split('||').map((part) => part.replace(/[\^>=\s]/g, ''));
-  const packages = runtimePackages(ROOT);
+  const packages = runtimePackages(ROOT, { withBundled: true });
   assert.ok(packages.length > 20, 'the whole runtime tree was walked');
   const refused = packages.flatMap((found) =>
     floors.filter((floor) => found.engines && !satisfiesRange(floor, found.engines)).map((floor) => `${found.name}@${found.version} (${found.engines}) refuses ${floor}`),
