@@ -14,6 +14,7 @@ import { listSessions, type Cursor, type ListFilter, type ListPage } from './ses
 import { isActive, latestTurn, type Session } from './session.ts';
 import { ensurePrivateDir } from './state-dir.ts';
 import { explainStorageError } from './storage-error.ts';
+import { WriteQueue } from './write-queue.ts';
 
 export type { RegistryData } from './registry-shape.ts';
 
@@ -45,6 +46,11 @@ export class Registry {
   #damaged = new Map<string, string>();
   /** Trouble noticed since the last call to takeNotices(), for the next tool answer. */
   #notices: string[] = [];
+  /** This process's changes, written in groups (see write-queue.ts). */
+  readonly #writes = new WriteQueue<RegistryData>(
+    (apply) => this.#commit(apply),
+    (error) => explainStorageError(error, this.paths.home),
+  );
 
   constructor(paths: Paths, log: Log = () => {}, options: { lockWaitMs?: number } = {}) {
     this.paths = paths;
@@ -149,11 +155,16 @@ export class Registry {
    * the result. `mutate` may run more than once (when the lock was lost before the
    * write): it must only change `data` and do what is safe to repeat. An async
    * `mutate` holds the lock while it works: keep that to a few quick file operations.
+   * Changes this process makes meanwhile wait, and are written together after it.
    */
-  async update<T>(mutate: (data: RegistryData) => T | Promise<T>): Promise<T> {
+  update<T>(mutate: (data: RegistryData) => T | Promise<T>): Promise<T> {
+    return this.#writes.enqueue(mutate);
+  }
+
+  async #commit(apply: (data: RegistryData) => Promise<RegistryData | null>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#updateOnce(mutate);
+        return await this.#commitOnce(apply);
       } catch (error) {
         if (error instanceof LockLostError && attempt <= LOST_LOCK_RETRIES) {
           this.#log(`${error.message} Redoing the change from a fresh read.`);
@@ -171,15 +182,15 @@ export class Registry {
     return notices;
   }
 
-  async #updateOnce<T>(mutate: (data: RegistryData) => T | Promise<T>): Promise<T> {
+  async #commitOnce(apply: (data: RegistryData) => Promise<RegistryData | null>): Promise<void> {
     const lease = await acquireLock(this.paths.registry, this.paths.lock, this.#log, this.#lockWaitMs);
     try {
       const db = new Low<RegistryData>(new PrivateJsonFile<RegistryData>(this.paths.registry, () => lease.assertHeld()), emptyData());
-      db.data = await this.#readLocked();
-      const result = await mutate(db.data);
+      const changed = await apply(await this.#readLocked());
+      if (changed === null) return;
+      db.data = changed;
       await db.write();
       this.#cache = undefined;
-      return result;
     } finally {
       await lease.release();
     }

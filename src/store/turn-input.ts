@@ -40,8 +40,13 @@ export async function writeTurnInput(
       if (error.code !== 'EEXIST') throw error;
     });
   }
-  await writePrivateFile(paths.turnInput(sessionId, turn, inputId, 'prompt.txt'), prompt);
-  await writePrivateFile(paths.turnInput(sessionId, turn, inputId, 'env.json'), JSON.stringify({ env, codex }));
+  // Side by side: two fsyncs in the time of one. Both settle before a failure is reported, so the
+  // caller's clean-up never races a write still under way.
+  const written = await Promise.allSettled([
+    writePrivateFile(paths.turnInput(sessionId, turn, inputId, 'prompt.txt'), prompt),
+    writePrivateFile(paths.turnInput(sessionId, turn, inputId, 'env.json'), JSON.stringify({ env, codex })),
+  ]);
+  for (const result of written) if (result.status === 'rejected') throw result.reason;
 }
 
 /** Removes what one call wrote, and only that: its own inputId names it. */

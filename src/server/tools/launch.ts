@@ -145,7 +145,9 @@ export const launchTool = defineTool({
       ],
     };
     const record = (data: RegistryData) => {
-      data.sessions[session.id] = session;
+      // A copy: the scheduler marks the recorded turn running, and a change made again (a lost lock)
+      // must find this session as new, not as the first attempt left it.
+      data.sessions[session.id] = structuredClone(session);
     };
     let started;
     try {
@@ -214,6 +216,8 @@ export async function enqueueTurn(
     else await removeTurnInput(paths, target);
     throw explainStorageError(error, paths.home);
   }
+  // Before the answer, though it costs a fork of this server (a few ms): a client that kills the
+  // server as soon as it reads "running" must still find the turn running.
   spawnRunners(config, paths, started);
   const running = started.some((t) => t.sessionId === session.id && t.turn === turn.turn);
   return { sessionId: session.id, turn: turn.turn, status: running ? ('running' as const) : ('queued' as const), cwd: session.cwd };

@@ -85,7 +85,9 @@ export const resumeTool = defineTool({
         throw new UserError('conflict', `Session ${session.id}'s worktree is being ${current.worktree.busy!.action === 'apply' ? 'applied' : current.worktree.busy!.action === 'keep' ? 'kept' : 'discarded'} right now (codex_apply); check codex_status in a moment.`);
       }
       current.realCwd = realCwd;
-      current.turns.push(turn);
+      // A copy: the scheduler marks the recorded turn running, and a change made again (a lost lock)
+      // must find this turn as new, not as the first attempt left it.
+      current.turns.push(structuredClone(turn));
     };
     const started = await enqueueTurn(deps, session, turn, args.prompt, record);
     return { ...started, cwdFrom: 'session' as const, label: session.label, createdAt: now };
