@@ -31,9 +31,13 @@ export class TurnProcesses {
   readonly #checked = new Map<string, boolean>();
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(marker: string, root = process.pid) {
+  /** Children of the root that are not the turn's, with what they start: the runners of other turns it started (runner/main.ts). */
+  readonly #spared: ReadonlyMap<number, string>;
+
+  constructor(marker: string, root = process.pid, spared: ReadonlyMap<number, string> = new Map()) {
     this.#root = root;
     this.#needle = Buffer.from(`\0${TURN_VARIABLE}=${marker}\0`);
+    this.#spared = spared;
   }
 
   /** Snapshots now and then every `intervalMs` until `reap`. */
@@ -57,7 +61,7 @@ export class TurnProcesses {
     const queue = [this.#root];
     while (queue.length > 0) {
       for (const child of children.get(queue.pop()!) ?? []) {
-        if (this.#known.get(child.pid) === child.startTime) continue;
+        if (this.#known.get(child.pid) === child.startTime || this.#spared.get(child.pid) === child.startTime) continue;
         this.#known.set(child.pid, child.startTime);
         queue.push(child.pid);
       }

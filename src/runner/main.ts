@@ -10,13 +10,28 @@ import module from 'node:module';
 import { exitIfUnsupportedNode } from '../node-version.ts';
 import { startEarlyCodex } from './early-codex.ts';
 import { noteEarlySignals } from './early-signals.ts';
+import { processStartTime } from '../process/liveness.ts';
+import { parseRunnerArgs, spawnDetachedRunner } from './runner-process.ts';
 
 exitIfUnsupportedNode();
 module.enableCompileCache?.();
 noteEarlySignals();
-const [home = '', sessionId = '', turn = '', inputId] = process.argv.slice(2);
+const { home, sessionId, turn, inputId, siblings } = parseRunnerArgs(process.argv.slice(2));
+// The runners of turns started together with ours come first (see start-runner.ts): the same
+// entry, Node options and environment (which holds no secrets) as this one. They are our children
+// but not our turn's: the end of our turn must not take them along (pid → start time).
+const siblingRunners = new Map<number, string>();
+for (const sibling of siblings) {
+  try {
+    const pid = spawnDetachedRunner({ main: process.argv[1]!, nodeOptions: process.execArgv, home, env: process.env }, sibling);
+    const started = pid === undefined ? null : processStartTime(pid);
+    if (pid !== undefined && started !== null) siblingRunners.set(pid, started);
+  } catch (error) {
+    process.stderr.write(`${new Date().toISOString()} [runner ${process.pid}] could not start the runner of ${sibling.sessionId} turn ${sibling.turn}: ${(error as Error).message}\n`);
+  }
+}
 const early = /^[1-9]\d*$/.test(turn) ? startEarlyCodex(home, sessionId, Number(turn), inputId) : undefined;
 // Built, the rest of the runner is an esbuild chunk with a source map: stack traces in runner logs name src/ lines.
 process.setSourceMapsEnabled?.(true);
 const { runRunner } = await import('./run.ts');
-await runRunner({ home, sessionId, turn, early });
+await runRunner({ home, sessionId, turn, early, siblingRunners });

@@ -40,6 +40,8 @@ export interface RunnerDeps {
   earlyStop?: () => string | null;
   /** Codex started before the claim (see early-codex.ts): adopted if it is the turn's, killed otherwise. */
   early?: EarlyCodex;
+  /** Runners of other turns this runner started (pid → start time): left alone when the turn's processes are stopped. */
+  siblingRunners?: ReadonlyMap<number, string>;
 }
 
 /** What is kept of a turn's raw events and of Codex's stderr, whatever Codex prints: the start and the latest. */
@@ -118,7 +120,7 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
   let badLines = 0;
   const writer = new ProgressWriter(registry, { sessionId, turn: turnNo, messageFile: file('message.txt') }, log);
   const marker = turnMarker(sessionId, turnNo);
-  const processes = new TurnProcesses(marker);
+  const processes = new TurnProcesses(marker, process.pid, deps.siblingRunners);
   let events: CappedLog | undefined;
   let stderr: CappedLog | undefined;
   let inbox: TurnInbox | undefined;

@@ -25,6 +25,8 @@ interface RunnerArgs {
   turn: string;
   /** Codex as main.ts started it, before the turn was claimed; the turn adopts it or it is killed. */
   early: EarlyCodex | undefined;
+  /** The runners of other turns main.ts started (pid → start time): not this turn's processes. */
+  siblingRunners: ReadonlyMap<number, string>;
 }
 
 /** Runs the turn, then the housekeeping a finished turn owes (the queue, leftovers, archive); exits the process. */
@@ -39,7 +41,7 @@ export async function runRunner(args: RunnerArgs): Promise<void> {
   }
 }
 
-async function main({ home, sessionId, turn: turnArg, early }: RunnerArgs): Promise<void> {
+async function main({ home, sessionId, turn: turnArg, early, siblingRunners }: RunnerArgs): Promise<void> {
   if (!home || !sessionId || !/^[1-9]\d*$/.test(turnArg)) throw new Error('usage: runner <state dir> <session id> <turn> [<input id>]');
   const paths = makePaths(home);
   const registry = new Registry(paths, log, { lockWaitMs: RUNNER_LOCK_WAIT_MS });
@@ -48,7 +50,7 @@ async function main({ home, sessionId, turn: turnArg, early }: RunnerArgs): Prom
   if (turn?.inputId && !turnEnv) log(`no settings file for turn ${turnArg} of ${sessionId}; using this runner's own environment`);
   const config = loadConfig(runnerEnvironment(turnEnv ?? process.env, home));
   const notifier = Notifier.fromConfig(config);
-  const deps = { config, registry, paths, notifier, log, earlyStop: takeEarlySignal, early };
+  const deps = { config, registry, paths, notifier, log, earlyStop: takeEarlySignal, early, siblingRunners };
   await runTurn(deps, sessionId, Number(turnArg));
   early?.discard();
   // A stop signal that no turn took (its claim failed) is obeyed now, before anything else starts.

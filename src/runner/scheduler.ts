@@ -4,14 +4,10 @@ import type { Paths } from '../store/paths.ts';
 import type { Registry, RegistryData } from '../store/registry.ts';
 import { activeSessions, queueOrder } from '../store/queries.ts';
 import { latestTurn, type Session } from '../store/session.ts';
-import { spawnRunner } from './start-runner.ts';
+import { spawnRunners } from './start-runner.ts';
+import type { RunnerTurn } from './runner-process.ts';
 
-export interface ReadyTurn {
-  sessionId: string;
-  turn: number;
-  /** Names the turn's settings file, which its runner reads first (see early-codex.ts). */
-  inputId: string | null;
-}
+export type ReadyTurn = RunnerTurn;
 
 /**
  * Moves queued turns to `running` first-in first-out while a slot is free,
@@ -26,10 +22,6 @@ export async function startReadyTurns(config: Config, registry: Registry, paths:
   const ready = await registry.update((data) => pickReady(data, config.maxConcurrent, new Date().toISOString()));
   spawnRunners(config, paths, ready);
   return ready;
-}
-
-export function spawnRunners(config: Config, paths: Paths, list: ReadyTurn[]): void {
-  for (const ready of list) spawnRunner(config, paths, ready);
 }
 
 export function pickReady(data: RegistryData, maxConcurrent: number, now: string): ReadyTurn[] {

@@ -3,7 +3,8 @@ import { UserError } from '../../errors.ts';
 import { z } from 'zod';
 import { locateCodex } from '../../codex/locate.ts';
 import { createWorktree, removeWorktree } from '../../git/worktree.ts';
-import { pickReady, spawnRunners, type ReadyTurn } from '../../runner/scheduler.ts';
+import { pickReady, type ReadyTurn } from '../../runner/scheduler.ts';
+import { spawnRunnersTogether } from '../../runner/start-runner.ts';
 import { runnerEnvironment, turnCommand } from '../../runner/turn-command.ts';
 import type { RegistryData } from '../../store/registry.ts';
 import { newSessionId, newTurn, REASONING_EFFORTS, routeSchema, SANDBOXES, type Session, type SessionWorktree, type Turn } from '../../store/session.ts';
@@ -216,9 +217,9 @@ export async function enqueueTurn(
     else await removeTurnInput(paths, target);
     throw explainStorageError(error, paths.home);
   }
-  // Before the answer, though it costs a fork of this server (a few ms): a client that kills the
-  // server as soon as it reads "running" must still find the turn running.
-  spawnRunners(config, paths, started);
+  // Before the answer, though it costs a fork of this server: a client that kills the server as soon
+  // as it reads "running" must still find the turn running.
+  await spawnRunnersTogether(config, paths, started);
   const running = started.some((t) => t.sessionId === session.id && t.turn === turn.turn);
   return { sessionId: session.id, turn: turn.turn, status: running ? ('running' as const) : ('queued' as const), cwd: session.cwd };
 }
