@@ -76,31 +76,27 @@ const common = {
   banner: { js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);" },
 } satisfies BuildOptions;
 
-await build({
-  ...common,
-  entryPoints: { main: path.join(ROOT, 'src/server/main.ts') },
-  outdir: path.join(DIST, 'server'),
-  // Beside the runner's bundle: the server finds it as ../runner/main.js from its own import.meta.url.
-  chunkNames: 'bundle-[hash]',
-  // Stack traces name src/*.ts lines; main.ts turns source-map support on before loading the chunks.
-  sourcemap: true,
-  sourcesContent: false,
-  define: { 'process.env.CODEX_DELEGATE_BUNDLED_VERSION': JSON.stringify(pkg.version) },
-  plugins: [importFromVendor('./vendor')],
-});
+/**
+ * One of our entry points with our own code in chunks beside it, with source maps (stack traces
+ * name src/*.ts lines; each main.ts turns source-map support on before loading its chunks), and
+ * packages from dist/server/vendor/ (`vendorDir`, as seen from `dir`), so the package ships each once.
+ */
+const bundleEntry = (entry: string, dir: string, vendorDir: string) =>
+  build({
+    ...common,
+    entryPoints: { main: path.join(ROOT, entry) },
+    outdir: path.join(DIST, dir),
+    chunkNames: 'bundle-[hash]',
+    sourcemap: true,
+    sourcesContent: false,
+    define: { 'process.env.CODEX_DELEGATE_BUNDLED_VERSION': JSON.stringify(pkg.version) },
+    plugins: [importFromVendor(vendorDir)],
+  });
 
-// The runner, the same way: its packages (lowdb, zod, json5) come from the server's vendor/, so
-// the package ships each once. Its main.ts starts Codex before run.ts (a chunk) loads.
-await build({
-  ...common,
-  entryPoints: { main: path.join(ROOT, 'src/runner/main.ts') },
-  outdir: path.join(DIST, 'runner'),
-  chunkNames: 'bundle-[hash]',
-  sourcemap: true,
-  sourcesContent: false,
-  define: { 'process.env.CODEX_DELEGATE_BUNDLED_VERSION': JSON.stringify(pkg.version) },
-  plugins: [importFromVendor('../server/vendor')],
-});
+// Side by side: the server finds the runner as ../runner/main.js from its own import.meta.url. The
+// runner's main.ts starts Codex before run.ts (a chunk) loads.
+await bundleEntry('src/server/main.ts', 'server', './vendor');
+await bundleEntry('src/runner/main.ts', 'runner', '../server/vendor');
 
 await build({
   ...common,

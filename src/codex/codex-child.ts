@@ -24,7 +24,13 @@ export type CodexChild = ChildProcessWithoutNullStreams;
  * the runner owns stopping it (turn/interrupt, then the group's SIGTERM and SIGKILL).
  */
 export function spawnCodex(command: CodexCommand): CodexChild {
+  // Throws for some failures (ENOTDIR: the cwd became a file; ETXTBSY; ELOOP); others come as 'error'.
   const child = spawn(command.bin, command.args, { cwd: command.cwd, env: command.env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+  if (!child.stdin || !child.stdout || !child.stderr) {
+    // No pipes (EMFILE, ENFILE): its 'error' follows and must not crash the runner.
+    child.on('error', () => {});
+    throw new Error('Codex could not be started: no pipes could be opened (too many open files).');
+  }
   // Writing to a Codex that already exited must not crash the runner; its exit says what happened.
   child.stdin.on('error', () => {});
   return child;

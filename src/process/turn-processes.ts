@@ -24,7 +24,8 @@ export function turnMarker(sessionId: string, turn: number): string {
 
 export class TurnProcesses {
   readonly #root: number;
-  readonly #needle: Buffer;
+  /** Null: only the root's descendants count (see killOwnDescendants). */
+  readonly #needle: Buffer | null;
   /** pid → start time of every process known to belong to the turn. */
   readonly #known = new Map<number, string>();
   /** `pid:start time` → whether it carries the marker; each process's environment is read once. */
@@ -34,9 +35,9 @@ export class TurnProcesses {
   /** Children of the root that are not the turn's, with what they start: the runners of other turns it started (runner/main.ts). */
   readonly #spared: ReadonlyMap<number, string>;
 
-  constructor(marker: string, root = process.pid, spared: ReadonlyMap<number, string> = new Map()) {
+  constructor(marker: string | null, root = process.pid, spared: ReadonlyMap<number, string> = new Map()) {
     this.#root = root;
-    this.#needle = Buffer.from(`\0${TURN_VARIABLE}=${marker}\0`);
+    this.#needle = marker === null ? null : Buffer.from(`\0${TURN_VARIABLE}=${marker}\0`);
     this.#spared = spared;
   }
 
@@ -105,6 +106,7 @@ export class TurnProcesses {
   }
 
   #carriesMarker(pid: number): boolean {
+    if (this.#needle === null) return false;
     try {
       const environ = readFileSync(`/proc/${pid}/environ`);
       // Entries are NUL-separated; a leading NUL makes the first one match like the rest.
@@ -113,6 +115,15 @@ export class TurnProcesses {
       return false;
     }
   }
+}
+
+/**
+ * SIGKILLs what this process started and still has (but `spared`), by descent only: a runner whose
+ * claim failed stops its early Codex and anything that started, never what carries the turn's
+ * marker, which belongs to the runner that owns the turn.
+ */
+export function killOwnDescendants(spared: ReadonlyMap<number, string> = new Map()): number {
+  return new TurnProcesses(null, process.pid, spared).reap().length;
 }
 
 /** SIGKILLs every process carrying a turn's marker: what a dead runner's turn left outside its group. */

@@ -36,7 +36,12 @@ export function startEarlyCodex(home: string, sessionId: string, turn: number, i
   }
   if (!command) return undefined;
   const started = command;
-  const child = spawnCodex(started);
+  let child: ReturnType<typeof spawnCodex>;
+  try {
+    child = spawnCodex(started);
+  } catch {
+    return undefined; // The runner starts Codex itself after the claim, and says why it cannot.
+  }
   let died: string | null = null;
   child.once('error', (error) => (died ??= `it could not be started (${error.message})`));
   child.once('exit', (code, signal) => (died ??= `it exited (code ${code}, signal ${signal})`));

@@ -11,7 +11,7 @@ import { exitIfUnsupportedNode } from '../node-version.ts';
 import { startEarlyCodex } from './early-codex.ts';
 import { noteEarlySignals } from './early-signals.ts';
 import { processStartTime } from '../process/liveness.ts';
-import { parseRunnerArgs, spawnDetachedRunner } from './runner-process.ts';
+import { isRunnerSessionId, parseRunnerArgs, spawnDetachedRunner } from './runner-process.ts';
 
 exitIfUnsupportedNode();
 module.enableCompileCache?.();
@@ -21,16 +21,18 @@ const { home, sessionId, turn, inputId, siblings } = parseRunnerArgs(process.arg
 // entry, Node options and environment (which holds no secrets) as this one. They are our children
 // but not our turn's: the end of our turn must not take them along (pid → start time).
 const siblingRunners = new Map<number, string>();
+const say = (message: string) => process.stderr.write(`${new Date().toISOString()} [runner ${process.pid}] ${message}\n`);
 for (const sibling of siblings) {
+  const failed = (error: Error) => say(`could not start the runner of ${sibling.sessionId} turn ${sibling.turn}: ${error.message}`);
   try {
-    const pid = spawnDetachedRunner({ main: process.argv[1]!, nodeOptions: process.execArgv, home, env: process.env }, sibling);
+    const pid = spawnDetachedRunner({ main: process.argv[1]!, nodeOptions: process.execArgv, home, env: process.env, onError: failed }, sibling);
     const started = pid === undefined ? null : processStartTime(pid);
     if (pid !== undefined && started !== null) siblingRunners.set(pid, started);
   } catch (error) {
-    process.stderr.write(`${new Date().toISOString()} [runner ${process.pid}] could not start the runner of ${sibling.sessionId} turn ${sibling.turn}: ${(error as Error).message}\n`);
+    failed(error as Error);
   }
 }
-const early = /^[1-9]\d*$/.test(turn) ? startEarlyCodex(home, sessionId, Number(turn), inputId) : undefined;
+const early = isRunnerSessionId(sessionId) && /^[1-9]\d*$/.test(turn) ? startEarlyCodex(home, sessionId, Number(turn), inputId) : undefined;
 // Built, the rest of the runner is an esbuild chunk with a source map: stack traces in runner logs name src/ lines.
 process.setSourceMapsEnabled?.(true);
 const { runRunner } = await import('./run.ts');

@@ -23,7 +23,7 @@ import { decideOutcome } from './outcome.ts';
 import { reapGroup, signalGroup } from '../process/group.ts';
 import { processStartTime } from '../process/liveness.ts';
 import { ProgressWriter } from './progress-writer.ts';
-import { TurnProcesses, turnMarker } from '../process/turn-processes.ts';
+import { killOwnDescendants, TurnProcesses, turnMarker } from '../process/turn-processes.ts';
 import { beginTurnDiff, finishTurnDiffRecord } from './turn-diff.ts';
 import { codexWorkingDirectory } from './turn-command.ts';
 import { startEngine } from './start-engine.ts';
@@ -62,8 +62,11 @@ export async function runTurn(deps: RunnerDeps, sessionId: string, turnNo: numbe
   const { registry, paths, log, notifier } = deps;
   const claimed = await claim(registry, sessionId, turnNo, notifier);
   if (!claimed) {
-    // Codex started early has no prompt and no turn: it goes at once, before anything else is done.
-    deps.early?.discard();
+    // Codex started early has no prompt and no turn: it goes at once, with anything it started.
+    if (deps.early) {
+      deps.early.discard();
+      killOwnDescendants(deps.siblingRunners);
+    }
     log(`turn ${turnNo} of ${sessionId} is not waiting for a runner; nothing to do`);
     return undefined;
   }

@@ -36,7 +36,8 @@ export async function runRunner(args: RunnerArgs): Promise<void> {
     process.exit(0);
   } catch (error) {
     args.early?.discard();
-    log(`runner failed: ${errorMessage(error)}`);
+    // With its stack: nothing expected ends here, and the stack names src/ lines (source maps, main.ts).
+    log(`runner failed: ${errorMessage(error)}${error instanceof Error && error.stack ? `\n${error.stack}` : ''}`);
     process.exit(1);
   }
 }

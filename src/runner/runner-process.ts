@@ -31,12 +31,17 @@ export interface ParsedRunnerArgs {
   siblings: RunnerTurn[];
 }
 
+/** Session ids are lower-case letters, digits and dashes (store/session.ts checks the exact form); nothing that could walk out of a directory. */
+export function isRunnerSessionId(id: string): boolean {
+  return /^[0-9a-z-]{1,64}$/.test(id);
+}
+
 export function parseRunnerArgs(argv: string[]): ParsedRunnerArgs {
   const siblings: RunnerTurn[] = [];
   let i = 0;
   for (; argv[i] === '--start'; i += 2) {
     const [sessionId = '', turn = '', inputId = ''] = (argv[i + 1] ?? '').split('/');
-    if (/^[0-9a-z-]{1,64}$/.test(sessionId) && /^[1-9]\d*$/.test(turn)) siblings.push({ sessionId, turn: Number(turn), inputId: /^[0-9a-f]{8,32}$/.test(inputId) ? inputId : null });
+    if (isRunnerSessionId(sessionId) && /^[1-9]\d*$/.test(turn)) siblings.push({ sessionId, turn: Number(turn), inputId: /^[0-9a-f]{8,32}$/.test(inputId) ? inputId : null });
   }
   const [home = '', sessionId = '', turn = '', inputId] = argv.slice(i);
   return { home, sessionId, turn, inputId, siblings };
@@ -49,7 +54,7 @@ export function parseRunnerArgs(argv: string[]): ParsedRunnerArgs {
  * commands included; the runner reads its turn's settings from a private file.
  */
 export function spawnDetachedRunner(
-  start: { main: string; nodeOptions: readonly string[]; home: string; env: NodeJS.ProcessEnv },
+  start: { main: string; nodeOptions: readonly string[]; home: string; env: NodeJS.ProcessEnv; onError?: (error: Error) => void },
   own: RunnerTurn,
   siblings: RunnerTurn[] = [],
 ): number | undefined {
@@ -61,7 +66,8 @@ export function spawnDetachedRunner(
       env: start.env,
       cwd: start.home,
     });
-    child.on('error', () => {}); // A failed spawn is seen by reconcile: the turn never gets a runner.
+    // A failed spawn is seen by reconcile too: the turn never gets a runner.
+    child.on('error', (error) => start.onError?.(error));
     child.unref();
     return child.pid;
   } finally {

@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withoutSecrets } from '../codex/command.ts';
@@ -26,32 +27,55 @@ const RUNNER_NODE_OPTIONS = ['--max-semi-space-size=1'];
 export function spawnRunners(config: Config, paths: Paths, turns: RunnerTurn[]): void {
   const [first, ...rest] = turns;
   if (!first) return;
+  // If the first runner dies before it starts theirs, reconcile quotes this line from their logs.
+  for (const sibling of rest) {
+    const line = `${new Date().toISOString()} [pid ${process.pid}] this turn's runner is started by the runner of ${first.sessionId} turn ${first.turn} (its runner.log says more)\n`;
+    try {
+      appendFileSync(paths.turnFile(sibling.sessionId, sibling.turn, 'runner.log'), line, { mode: 0o600 });
+    } catch {
+      // Only a pointer for a reader: the turn does not depend on it.
+    }
+  }
   spawnDetachedRunner({ main: RUNNER_MAIN, nodeOptions: RUNNER_NODE_OPTIONS, home: paths.home, env: withoutSecrets(config.env) }, first, rest);
 }
 
-let gathering: { config: Config; paths: Paths; turns: RunnerTurn[]; started: Promise<void> } | undefined;
+type Gathering = { config: Config; paths: Paths; turns: RunnerTurn[]; settle: () => void; started: Promise<void> };
+let gathering: Gathering | undefined;
 
 /**
  * For the server's tools: the turns of every call answered in this tick (the launches of one group
  * write, see store/write-queue.ts) get their runners from one spawn, on the next turn of the event
- * loop. Resolves once they are started: a call answers only after its runner exists.
+ * loop. Resolves once they are started (rejects with why they could not be): a call answers only
+ * after its runner exists.
  */
 export function spawnRunnersTogether(config: Config, paths: Paths, turns: RunnerTurn[]): Promise<void> {
   if (turns.length === 0) return Promise.resolve();
-  if (!gathering || gathering.paths.home !== paths.home) {
-    const batch = { config, paths, turns: [] as RunnerTurn[], started: Promise.resolve() };
-    batch.started = new Promise((resolve) =>
-      setImmediate(() => {
-        if (gathering === batch) gathering = undefined;
+  if (gathering && gathering.paths.home !== paths.home) startGatheredRunners();
+  if (!gathering) {
+    let settle = () => {};
+    const batch: Gathering = { config, paths, turns: [], settle: () => settle(), started: Promise.resolve() };
+    batch.started = new Promise<void>((resolve, reject) => {
+      settle = () => {
         try {
           spawnRunners(batch.config, batch.paths, batch.turns);
-        } finally {
           resolve();
+        } catch (error) {
+          reject(error);
         }
-      }),
-    );
+      };
+    });
     gathering = batch;
+    setImmediate(() => {
+      if (gathering === batch) startGatheredRunners();
+    });
   }
   gathering.turns.push(...turns);
   return gathering.started;
+}
+
+/** Starts the runners gathered so far now: also called by a server on its way out, so no answered turn is left without one. */
+export function startGatheredRunners(): void {
+  const batch = gathering;
+  gathering = undefined;
+  batch?.settle();
 }

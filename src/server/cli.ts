@@ -11,6 +11,7 @@ import { makePaths } from '../store/paths.ts';
 import { MAX_PER_MOVE } from '../store/archiving.ts';
 import { pruneOldSessions } from '../store/retention.ts';
 import { sweepPendingSettings } from '../store/turn-input.ts';
+import { startGatheredRunners } from '../runner/start-runner.ts';
 import { Registry } from '../store/registry.ts';
 import { VERSION } from '../version.ts';
 import { createServer } from './create-server.ts';
@@ -46,8 +47,12 @@ async function main(argv: string[]): Promise<void> {
   watchConnection(server);
   await server.connect(new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize: MAX_MESSAGE_BYTES }));
 
-  // Runners are detached and own their turns: leaving never touches them.
-  const exit = () => process.exit(0);
+  // Runners are detached and own their turns: leaving never touches them (and starts those of turns
+  // just recorded, see spawnRunnersTogether).
+  const exit = () => {
+    startGatheredRunners();
+    process.exit(0);
+  };
   process.stdin.on('end', exit).on('close', exit);
   process.on('SIGTERM', exit).on('SIGINT', exit).on('SIGHUP', exit);
 

@@ -97,6 +97,7 @@ function runnerIsGone(home: string, sessionId: string, turn: Turn, now: number):
   const since = Date.parse(turn.startedAt ?? turn.createdAt);
   if (now - since <= RUNNER_START_GRACE_MS) return false;
   // Spawned but not recorded yet: it may be waiting for the registry lock (runners wait up to 2 minutes).
-  // Its command line ends as spawnRunner wrote it (runner/start-runner.ts).
-  return !processWithArgsExists([home, sessionId, String(turn.turn), ...(turn.inputId ? [turn.inputId] : [])]);
+  // Its command line ends as runner-process.ts wrote it; a runner of the previous version, without the input id.
+  const args = [home, sessionId, String(turn.turn)];
+  return !processWithArgsExists([...args, ...(turn.inputId ? [turn.inputId] : [])]) && !(turn.inputId && processWithArgsExists(args));
 }

@@ -64,6 +64,9 @@ export class WriteQueue<D extends object> {
     // come while the lock is being taken still make this write.
     let group: Change<D>[] | undefined;
     const take = () => (group ??= this.#waiting.splice(0));
+    // Changes that were waiting when this attempt began: a lock never obtained fails them, not the
+    // ones that came after (they get their own full wait).
+    const waitingAtStart = this.#waiting.length;
     try {
       await this.#commit(async (data) => {
         const group = take();
@@ -82,10 +85,10 @@ export class WriteQueue<D extends object> {
         return outcomes.some((outcome) => outcome.ok) ? data : null;
       });
     } catch (error) {
-      for (const change of take()) change.reject(error);
+      for (const change of group ?? this.#waiting.splice(0, waitingAtStart)) change.reject(error);
       return;
     }
-    take().forEach((change, i) => {
+    group!.forEach((change, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) change.resolve(outcome.value);
       else change.reject(this.#explain(outcome.error));

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
@@ -164,6 +164,25 @@ describe('Codex started before the claim', { concurrency: 1 }, () => {
     await waitUntil(() => !isProcessAlive(runner, null), 20_000, 'the runner to leave');
     await sleep(300);
     const finals = messagesAbout('early-noprompt').filter((text) => !text.startsWith('🚀'));
+    assert.equal(finals.length, 1, finals.join('\n'));
+    assert.match(finals[0]!, /^❌/);
+  });
+
+  test('a working directory that became a file while the turn waited: the turn fails once with a reason, the runner does not crash', async () => {
+    const dir = path.join(world.root, 'became-a-file');
+    await mkdir(dir);
+    const launched = await client.ok('codex_launch', { prompt: '@reply never', sandbox: 'read-only', label: 'early-notdir', cwd: dir, notify: ROUTE, heartbeatSeconds: 0 });
+    assert.equal(launched.status, 'queued');
+    const inputId = (await readSessionRecord(world.stateDir, launched.sessionId)).turns[0].inputId as string;
+    await rm(dir, { recursive: true });
+    await writeFile(dir, 'not a directory any more');
+    await registry.update((data) => void markReady(data, launched.sessionId));
+    spawnRunner(paths, world.env, launched.sessionId, inputId);
+    const status = await client.waitFor(launched.sessionId, isFinished, 20_000);
+    assert.equal(status.status, 'failed');
+    assert.match(status.error, /Codex could not be started/);
+    await sleep(500);
+    const finals = messagesAbout('early-notdir').filter((text) => !text.startsWith('🚀'));
     assert.equal(finals.length, 1, finals.join('\n'));
     assert.match(finals[0]!, /^❌/);
   });

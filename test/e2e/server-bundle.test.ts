@@ -6,7 +6,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { createWorld } from '../support/harness.ts';
+import { createWorld, ROOT } from '../support/harness.ts';
 import { SERVER_MAIN, startClient } from '../support/mcp-client.ts';
 
 const run = promisify(execFile);
@@ -57,4 +57,25 @@ test('--version from the bundle is package.json\'s', async () => {
   const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   const { stdout } = await run(process.execPath, [SERVER_MAIN, '--version']);
   assert.equal(stdout.trim(), pkg.version);
+});
+
+test('the runner is a bundle too, and a runner that fails logs a stack that names src/*.ts lines', async () => {
+  const runnerDir = path.join(ROOT, 'dist', 'runner');
+  const entry = await readFile(path.join(runnerDir, 'main.js'), 'utf8');
+  assert.match(entry, /\/\/# sourceMappingURL=main\.js\.map/, 'the entry has a source map');
+  for (const chunk of (await readdir(runnerDir)).filter((name) => /^bundle-\w+\.js$/.test(name))) {
+    assert.match(await readFile(path.join(runnerDir, chunk), 'utf8'), new RegExp(`//# sourceMappingURL=${chunk}\\.map`), `${chunk} has a source map`);
+  }
+  const world = await createWorld();
+  try {
+    // A state "directory" that is a file: the runner cannot read its registry.
+    await writeFile(world.stateDir, 'not a directory\n');
+    const { stderr } = await new Promise<{ stderr: string }>((resolve) =>
+      execFile(process.execPath, [path.join(runnerDir, 'main.js'), world.stateDir, 'abcdef-12345678', '1'], { env: world.env }, (_error, _stdout, err) => resolve({ stderr: err })),
+    );
+    assert.match(stderr, /runner failed: .*ENOTDIR/, stderr);
+    assert.match(stderr, /\n\s+at .*\bsrc\/[\w/.-]+\.ts:\d+:\d+/, `a stack frame names a source line:\n${stderr}`);
+  } finally {
+    await world.close();
+  }
 });

@@ -70,3 +70,18 @@ test('a change that waits for another change of the same process is refused, not
   });
   await later;
 });
+
+test('a lock never obtained fails the changes that waited for it, not one that came later', async () => {
+  const holder = await freshRegistry('held');
+  const waiter = new Registry(holder.paths, () => {}, { lockWaitMs: 600 });
+  // A live holder (this very process) is never taken over: the other registry waits and gives up.
+  const held = holder.update(() => new Promise((resolve) => setTimeout(resolve, 1000)));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const early = waiter.update((data) => void (data.sessions[testSession('early').id] = testSession('early')));
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  const late = waiter.update((data) => void (data.sessions[testSession('late').id] = testSession('late')));
+  await assert.rejects(early, /lock/i);
+  await held;
+  await late; // its own full wait: the lock came free meanwhile
+  assert.deepEqual(Object.keys((await waiter.read()).sessions), [testSession('late').id]);
+});
