@@ -28,14 +28,15 @@ registerHooks({
 });
 `;
 
-// Loads the runner's module graph (as dist/runner/main.js does, without running a turn) and reports memory.
-const RUNNER_GRAPH = `for (const m of ['runner/run-turn.js', 'runner/housekeeping.js', 'notify/notifier.js', 'config.js', 'store/registry.js', 'store/paths.js'])
-  await import(${JSON.stringify(`file://${path.join(ROOT, 'dist')}/`)} + m);
+// Loads the runner's module graph (its bundle's chunks, as dist/runner/main.js does after starting
+// Codex, without running a turn) and reports memory.
+const RUNNER_GRAPH = `import { readdirSync } from 'node:fs';
+const dir = ${JSON.stringify(path.join(ROOT, 'dist', 'runner'))};
+for (const name of readdirSync(dir).filter((n) => /^bundle-\\w+\\.js$/.test(n))) await import(\`file://\${dir}/\${name}\`);
 await new Promise((r) => setTimeout(r, 300));
 const m = process.memoryUsage();
 process.stdout.write(JSON.stringify({ rss: m.rss / 1048576, heapUsed: m.heapUsed / 1048576, heapTotal: m.heapTotal / 1048576 }));
 `;
-
 export interface Variant {
   name: string;
   wallMs?: Summary;
