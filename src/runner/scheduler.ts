@@ -20,7 +20,9 @@ export async function startReadyTurns(config: Config, registry: Registry, paths:
   const anyQueued = activeSessions(await registry.read()).some((s) => latestTurn(s).status === 'queued');
   if (!anyQueued) return [];
   const ready = await registry.update((data) => pickReady(data, config.maxConcurrent, new Date().toISOString()));
-  spawnRunners(config, paths, ready);
+  // Turns whose runner could not be started are found by reconcile ("never started"); say why here too.
+  const failed = spawnRunners(config, paths, ready);
+  if (failed.length > 0) throw failed[0]!.error;
   return ready;
 }
 

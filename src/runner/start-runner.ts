@@ -18,15 +18,37 @@ const RUNNER_MAIN = fileURLToPath(new URL(`../runner/main${path.extname(fileURLT
  */
 const RUNNER_NODE_OPTIONS = ['--max-semi-space-size=1'];
 
+/** A turn whose runner could not be started, and why. */
+export interface RunnerStartFailure {
+  turn: RunnerTurn;
+  error: unknown;
+}
+
 /**
  * Starts the runners of turns just moved to running, with one spawn: the first runner starts the
  * others' before anything else (runner/main.ts). A spawn forks this whole process and waits for the
  * child to exec, which on a busy machine takes 5-20 ms; ten of them in a row held up the answers
  * to a burst of launches by ~100 ms (issue 12). Each turn still gets its own detached runner.
+ * If that spawn fails (its log cannot be opened, a failed fork), each turn gets a spawn of its own,
+ * so one turn's trouble is not the others'. Returns the turns that got no runner.
  */
-export function spawnRunners(config: Config, paths: Paths, turns: RunnerTurn[]): void {
+export function spawnRunners(config: Config, paths: Paths, turns: RunnerTurn[]): RunnerStartFailure[] {
+  const start = { main: RUNNER_MAIN, nodeOptions: RUNNER_NODE_OPTIONS, home: paths.home, env: withoutSecrets(config.env) };
   const [first, ...rest] = turns;
-  if (!first) return;
+  if (!first) return [];
+  try {
+    spawnDetachedRunner(start, first, rest);
+  } catch (error) {
+    const failed: RunnerStartFailure[] = [{ turn: first, error }];
+    for (const turn of rest) {
+      try {
+        spawnDetachedRunner(start, turn);
+      } catch (own) {
+        failed.push({ turn, error: own });
+      }
+    }
+    return failed;
+  }
   // If the first runner dies before it starts theirs, reconcile quotes this line from their logs.
   for (const sibling of rest) {
     const line = `${new Date().toISOString()} [pid ${process.pid}] this turn's runner is started by the runner of ${first.sessionId} turn ${first.turn} (its runner.log says more)\n`;
@@ -36,46 +58,48 @@ export function spawnRunners(config: Config, paths: Paths, turns: RunnerTurn[]):
       // Only a pointer for a reader: the turn does not depend on it.
     }
   }
-  spawnDetachedRunner({ main: RUNNER_MAIN, nodeOptions: RUNNER_NODE_OPTIONS, home: paths.home, env: withoutSecrets(config.env) }, first, rest);
+  return [];
 }
 
-type Gathering = { config: Config; paths: Paths; turns: RunnerTurn[]; settle: () => void; started: Promise<void> };
+type Waiter = { turns: RunnerTurn[]; resolve: () => void; reject: (error: unknown) => void };
+type Gathering = { config: Config; paths: Paths; waiters: Waiter[] };
 let gathering: Gathering | undefined;
 
 /**
  * For the server's tools: the turns of every call answered in this tick (the launches of one group
  * write, see store/write-queue.ts) get their runners from one spawn, on the next turn of the event
- * loop. Resolves once they are started (rejects with why they could not be): a call answers only
- * after its runner exists.
+ * loop. Resolves once the call's own turns have their runners, or rejects with why one could not
+ * be started: a call answers only after its runner exists, and only its own failure fails it.
  */
 export function spawnRunnersTogether(config: Config, paths: Paths, turns: RunnerTurn[]): Promise<void> {
   if (turns.length === 0) return Promise.resolve();
   if (gathering && gathering.paths.home !== paths.home) startGatheredRunners();
   if (!gathering) {
-    let settle = () => {};
-    const batch: Gathering = { config, paths, turns: [], settle: () => settle(), started: Promise.resolve() };
-    batch.started = new Promise<void>((resolve, reject) => {
-      settle = () => {
-        try {
-          spawnRunners(batch.config, batch.paths, batch.turns);
-          resolve();
-        } catch (error) {
-          reject(error);
-        }
-      };
-    });
+    const batch: Gathering = { config, paths, waiters: [] };
     gathering = batch;
     setImmediate(() => {
       if (gathering === batch) startGatheredRunners();
     });
   }
-  gathering.turns.push(...turns);
-  return gathering.started;
+  const batch = gathering;
+  return new Promise<void>((resolve, reject) => batch.waiters.push({ turns, resolve, reject }));
 }
 
 /** Starts the runners gathered so far now: also called by a server on its way out, so no answered turn is left without one. */
 export function startGatheredRunners(): void {
   const batch = gathering;
   gathering = undefined;
-  batch?.settle();
+  if (!batch) return;
+  let failed: RunnerStartFailure[];
+  try {
+    failed = spawnRunners(batch.config, batch.paths, batch.waiters.flatMap((w) => w.turns));
+  } catch (error) {
+    for (const waiter of batch.waiters) waiter.reject(error);
+    return;
+  }
+  for (const waiter of batch.waiters) {
+    const own = failed.find((f) => waiter.turns.some((t) => t.sessionId === f.turn.sessionId && t.turn === f.turn.turn));
+    if (own) waiter.reject(own.error);
+    else waiter.resolve();
+  }
 }

@@ -43,7 +43,7 @@ export async function reconcile(registry: Registry, onInterrupted?: OnInterrupte
           exitCode: null,
           error: record.runner
             ? `The runner (pid ${record.runner.pid}) died before the turn ended; Codex was stopped. Resume the session to continue.${log}`
-            : `The runner never started for this turn. Check the state directory is writable and resume the session.${log}`,
+            : `No runner took this turn: its runner never started, or stopped before it claimed the turn. Check the state directory is writable and resume the session.${log}`,
           errorKind: 'interrupted',
           resultChars: null,
         },

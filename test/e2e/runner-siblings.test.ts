@@ -2,7 +2,8 @@
 // the first runner starts the others' before anything else. Each turn still has its own detached
 // runner, and every turn runs to its end.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, watch } from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { processStat } from '../../src/process/liveness.ts';
 import { createWorld } from '../support/harness.ts';
@@ -34,6 +35,43 @@ test('three launches answered together: one spawn by the server, three runners, 
       const status = await client.waitFor(sessionId, isFinished, 30_000);
       assert.equal(status.status, 'succeeded', status.error);
       assert.equal((await client.ok('codex_result', { sessionId })).text, ['one', 'two', 'three'][i]);
+    }
+  } finally {
+    await client.close();
+    await world.close();
+  }
+});
+
+test('a turn whose runner cannot be started fails its own launch only; the rest of the burst runs', async () => {
+  const world = await createWorld({ CODEX_DELEGATE_MAX_CONCURRENT: '8' });
+  const client = await startClient(world.env);
+  try {
+    const warm = await client.ok('codex_launch', { prompt: '@reply warm', sandbox: 'read-only' });
+    await client.waitFor(warm.sessionId, isFinished, 30_000);
+    // A directory where the first new session's runner log goes: its runner cannot be started
+    // (in life: too many open files, a failed fork).
+    const sessions = path.join(world.stateDir, 'sessions');
+    let blocked: string | undefined;
+    const watcher = watch(sessions, (_event, name) => {
+      if (blocked || !name || name === warm.sessionId) return;
+      try {
+        mkdirSync(path.join(sessions, name, 'turn-1.runner.log'));
+        blocked = name;
+      } catch {
+        // Not a session folder yet.
+      }
+    });
+    const answers = await Promise.all([0, 1, 2, 3, 4].map((k) => client.call('codex_launch', { prompt: `@reply r${k}`, sandbox: 'read-only', label: `r${k}` })));
+    watcher.close();
+    assert.ok(blocked, 'one session was blocked');
+    const failed = answers.filter((a) => a.isError);
+    assert.equal(failed.length, 1, JSON.stringify(answers.map((a) => a.content)));
+    assert.match(JSON.stringify(failed[0]!.content), /turn-1\.runner\.log \(EISDIR\)/);
+    for (const answer of answers.filter((a) => !a.isError)) {
+      const { sessionId } = answer.structuredContent as { sessionId: string };
+      assert.notEqual(sessionId, blocked);
+      const status = await client.waitFor(sessionId, isFinished, 30_000);
+      assert.equal(status.status, 'succeeded', status.error);
     }
   } finally {
     await client.close();

@@ -32,7 +32,7 @@ test('a turn whose runner never started quotes the first lines of the runner log
     assert.deepEqual(dead, [{ sessionId: session.id, turn: 1 }]);
     const ended = (await registry.read()).sessions[session.id]!.turns[0]!;
     assert.equal(ended.status, 'interrupted');
-    assert.match(ended.error ?? '', /never started/);
+    assert.match(ended.error ?? '', /runner never started, or stopped before it claimed the turn/);
     assert.match(ended.error ?? '', /turn-1\.runner\.log\) begins: \[codex-delegate-mcp\] codex-delegate-mcp needs Node\.js .* but this is Node\.js v20\.20\.2/);
   } finally {
     await rm(home, { recursive: true, force: true });
