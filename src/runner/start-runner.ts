@@ -36,29 +36,36 @@ export function spawnRunners(config: Config, paths: Paths, turns: RunnerTurn[]):
   const start = { main: RUNNER_MAIN, nodeOptions: RUNNER_NODE_OPTIONS, home: paths.home, env: withoutSecrets(config.env) };
   const [first, ...rest] = turns;
   if (!first) return [];
-  try {
-    spawnDetachedRunner(start, first, rest);
-  } catch (error) {
-    const failed: RunnerStartFailure[] = [{ turn: first, error }];
-    for (const turn of rest) {
-      try {
-        spawnDetachedRunner(start, turn);
-      } catch (own) {
-        failed.push({ turn, error: own });
-      }
-    }
-    return failed;
-  }
-  // If the first runner dies before it starts theirs, reconcile quotes this line from their logs.
-  for (const sibling of rest) {
+  // Each other turn's log says which runner starts it (reconcile quotes it if that one dies first).
+  // A log that cannot be written to cannot be the runner's either: that turn is started on its own,
+  // here, so its caller hears why.
+  const siblings: RunnerTurn[] = [];
+  const alone: RunnerTurn[] = [];
+  for (const turn of rest) {
     const line = `${new Date().toISOString()} [pid ${process.pid}] this turn's runner is started by the runner of ${first.sessionId} turn ${first.turn} (its runner.log says more)\n`;
     try {
-      appendFileSync(paths.turnFile(sibling.sessionId, sibling.turn, 'runner.log'), line, { mode: 0o600 });
+      appendFileSync(paths.turnFile(turn.sessionId, turn.turn, 'runner.log'), line, { mode: 0o600 });
+      siblings.push(turn);
     } catch {
-      // Only a pointer for a reader: the turn does not depend on it.
+      alone.push(turn);
     }
   }
-  return [];
+  const failed: RunnerStartFailure[] = [];
+  const spawnAlone = (turn: RunnerTurn) => {
+    try {
+      spawnDetachedRunner(start, turn);
+    } catch (error) {
+      failed.push({ turn, error });
+    }
+  };
+  try {
+    spawnDetachedRunner(start, first, siblings);
+  } catch (error) {
+    failed.push({ turn: first, error });
+    siblings.forEach(spawnAlone);
+  }
+  alone.forEach(spawnAlone);
+  return failed;
 }
 
 type Waiter = { turns: RunnerTurn[]; resolve: () => void; reject: (error: unknown) => void };
