@@ -73,18 +73,18 @@ function statFields(pid: number): string[] | undefined {
 }
 
 /**
- * Whether a live process was started with exactly these trailing arguments
- * (Linux /proc; false elsewhere): finds a runner that was spawned but has not
- * recorded itself yet, e.g. while it waits for a busy registry lock.
+ * Whether a live process was started with exactly one of these lists of trailing
+ * arguments (Linux /proc; false elsewhere): finds a runner that was spawned but
+ * has not recorded itself yet, e.g. while it waits for a busy registry lock.
  */
-export function processWithArgsExists(args: string[]): boolean {
-  const tail = args.join('\0');
+export function processWithArgsExists(...argLists: string[][]): boolean {
+  const tails = argLists.map((args) => `\0${args.join('\0')}`);
   for (const pid of allPids()) {
     // Not ourselves: a runner whose claim failed must not take itself for its turn's runner.
     if (pid === process.pid) continue;
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0$/, '');
-      if (cmdline.endsWith(`\0${tail}`) && processState(pid) !== 'Z') return true;
+      if (tails.some((tail) => cmdline.endsWith(tail)) && processState(pid) !== 'Z') return true;
     } catch {
       // Gone meanwhile, or not ours to read.
     }

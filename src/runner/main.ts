@@ -11,7 +11,7 @@ import { exitIfUnsupportedNode } from '../node-version.ts';
 import { startEarlyCodex } from './early-codex.ts';
 import { noteEarlySignals } from './early-signals.ts';
 import { processStartTime } from '../process/liveness.ts';
-import { isRunnerSessionId, parseRunnerArgs, spawnDetachedRunner } from './runner-process.ts';
+import { isRunnerSessionId, isTurnNumber, parseRunnerArgs, spawnDetachedRunner } from './runner-process.ts';
 
 exitIfUnsupportedNode();
 module.enableCompileCache?.();
@@ -32,7 +32,7 @@ for (const sibling of siblings) {
     failed(error as Error);
   }
 }
-const early = isRunnerSessionId(sessionId) && /^[1-9]\d*$/.test(turn) ? startEarlyCodex(home, sessionId, Number(turn), inputId) : undefined;
+const early = isRunnerSessionId(sessionId) && isTurnNumber(turn) ? startEarlyCodex(home, sessionId, Number(turn), inputId) : undefined;
 // Built, the rest of the runner is an esbuild chunk with a source map: stack traces in runner logs name src/ lines.
 process.setSourceMapsEnabled?.(true);
 const { runRunner } = await import('./run.ts');

@@ -8,6 +8,7 @@ import { runTurn } from './run-turn.ts';
 import { STOP_SIGNALS, takeEarlySignal, unclaimedSignal } from './early-signals.ts';
 import type { EarlyCodex } from './early-codex.ts';
 import { runnerEnvironment } from './turn-command.ts';
+import { isTurnNumber } from './runner-process.ts';
 import { deliverLeftovers, reconcileAndStart } from './housekeeping.ts';
 import { Notifier } from '../notify/notifier.ts';
 
@@ -43,7 +44,7 @@ export async function runRunner(args: RunnerArgs): Promise<void> {
 }
 
 async function main({ home, sessionId, turn: turnArg, early, siblingRunners }: RunnerArgs): Promise<void> {
-  if (!home || !sessionId || !/^[1-9]\d*$/.test(turnArg)) throw new Error('usage: runner <state dir> <session id> <turn> [<input id>]');
+  if (!home || !sessionId || !isTurnNumber(turnArg)) throw new Error('usage: runner <state dir> <session id> <turn> [<input id>]');
   const paths = makePaths(home);
   const registry = new Registry(paths, log, { lockWaitMs: RUNNER_LOCK_WAIT_MS });
   const turn = (await registry.getSession(sessionId))?.turns[Number(turnArg) - 1];
@@ -53,7 +54,6 @@ async function main({ home, sessionId, turn: turnArg, early, siblingRunners }: R
   const notifier = Notifier.fromConfig(config);
   const deps = { config, registry, paths, notifier, log, earlyStop: takeEarlySignal, early, siblingRunners };
   await runTurn(deps, sessionId, Number(turnArg));
-  early?.discard();
   // A stop signal that no turn took (its claim failed) is obeyed now, before anything else starts.
   if (unclaimedSignal() !== null) process.exit(0);
   // The turn is over: a stop signal now means leave (the outbox's claims make an interrupted send safe).

@@ -36,12 +36,16 @@ export function isRunnerSessionId(id: string): boolean {
   return /^[0-9a-z-]{1,64}$/.test(id);
 }
 
+export function isTurnNumber(text: string): boolean {
+  return /^[1-9]\d*$/.test(text);
+}
+
 export function parseRunnerArgs(argv: string[]): ParsedRunnerArgs {
   const siblings: RunnerTurn[] = [];
   let i = 0;
   for (; argv[i] === '--start'; i += 2) {
     const [sessionId = '', turn = '', inputId = ''] = (argv[i + 1] ?? '').split('/');
-    if (isRunnerSessionId(sessionId) && /^[1-9]\d*$/.test(turn)) siblings.push({ sessionId, turn: Number(turn), inputId: /^[0-9a-f]{8,32}$/.test(inputId) ? inputId : null });
+    if (isRunnerSessionId(sessionId) && isTurnNumber(turn)) siblings.push({ sessionId, turn: Number(turn), inputId: /^[0-9a-f]{8,32}$/.test(inputId) ? inputId : null });
   }
   const [home = '', sessionId = '', turn = '', inputId] = argv.slice(i);
   return { home, sessionId, turn, inputId, siblings };

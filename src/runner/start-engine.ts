@@ -1,7 +1,7 @@
 import type { ApprovalMode, EngineTurn } from '../codex/engine.ts';
 import { startAppServerTurn } from '../codex/app-server/engine.ts';
 import { startExecTurn } from '../codex/exec/engine.ts';
-import type { CodexChild } from '../codex/codex-child.ts';
+import type { CodexChild, CodexCommand } from '../codex/codex-child.ts';
 import type { Config } from '../config.ts';
 import type { Session } from '../store/session.ts';
 import type { EarlyCodex } from './early-codex.ts';
@@ -33,13 +33,14 @@ export function startEngine(start: EngineStart): EngineTurn {
     turnNo: start.turnNo,
     lastMessageFile: start.lastMessageFile,
   };
-  const base = { ...turnBase(input), prompt: start.prompt };
-  const child = adoptEarly(start.early, input, start.log);
+  const base = turnBase(input);
+  const child = adoptEarly(start.early, turnCommand(input, base), start.log);
   if (start.config.engine === 'exec') {
-    return startExecTurn({ ...base, lastMessageFile: start.lastMessageFile, onStderr: start.onStderr, ...child });
+    return startExecTurn({ ...base, prompt: start.prompt, lastMessageFile: start.lastMessageFile, onStderr: start.onStderr, ...child });
   }
   return startAppServerTurn({
     ...base,
+    prompt: start.prompt,
     approvals: start.approvals,
     ...(start.images.length > 0 ? { images: start.images } : {}),
     ...(start.outputSchema !== undefined && start.outputSchema !== null ? { outputSchema: start.outputSchema } : {}),
@@ -50,9 +51,9 @@ export function startEngine(start: EngineStart): EngineTurn {
   });
 }
 
-function adoptEarly(early: EarlyCodex | undefined, input: TurnCommandInput, log: (message: string) => void): { child?: CodexChild } {
+function adoptEarly(early: EarlyCodex | undefined, command: CodexCommand, log: (message: string) => void): { child?: CodexChild } {
   if (!early) return {};
-  const adopted = early.adopt(turnCommand(input));
+  const adopted = early.adopt(command);
   if ('child' in adopted) return { child: adopted.child };
   log(`Codex started early (pid ${early.pid}) was not used and was stopped: ${adopted.refused}`);
   return {};

@@ -44,7 +44,6 @@ export function turnBase(input: TurnCommandInput): Omit<CodexTurnBase, 'prompt'>
 }
 
 /** The command line, directory and environment the turn's Codex starts with. */
-export function turnCommand(input: TurnCommandInput): CodexCommand {
-  const base = turnBase(input);
+export function turnCommand(input: TurnCommandInput, base = turnBase(input)): CodexCommand {
   return input.engine === 'exec' ? execCommand({ ...base, lastMessageFile: input.lastMessageFile }) : appServerCommand(base);
 }

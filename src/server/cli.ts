@@ -31,7 +31,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const config = loadConfig();
   if (argv[0] === 'doctor') {
-    // Loaded only here: the doctor pulls in execa, which the server itself never needs.
+    // Loaded only here: the doctor's checks (and the execa they run Codex with) are no part of serving.
     const { formatChecks, runDoctor } = await import('../cli/doctor.ts');
     const checks = await runDoctor(config);
     process.stdout.write(`codex-delegate-mcp ${VERSION} doctor\n${formatChecks(checks)}\n`);

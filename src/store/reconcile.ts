@@ -99,5 +99,5 @@ function runnerIsGone(home: string, sessionId: string, turn: Turn, now: number):
   // Spawned but not recorded yet: it may be waiting for the registry lock (runners wait up to 2 minutes).
   // Its command line ends as runner-process.ts wrote it; a runner of the previous version, without the input id.
   const args = [home, sessionId, String(turn.turn)];
-  return !processWithArgsExists([...args, ...(turn.inputId ? [turn.inputId] : [])]) && !(turn.inputId && processWithArgsExists(args));
+  return !processWithArgsExists(turn.inputId ? [...args, turn.inputId] : args, args);
 }
